@@ -1,0 +1,35 @@
+#ifndef SIGIL_AUTH_H
+#define SIGIL_AUTH_H
+#include <stddef.h>
+
+struct sg_error;
+
+/* One parsed WWW-Authenticate challenge (RFC 7235 / RFC 6750 syntax). */
+typedef struct sg_challenge {
+	char *scheme;   /* "Bearer" or "Basic" (as sent) */
+	char *realm;
+	char *service;  /* NULL if absent */
+	char *scope;    /* NULL if absent */
+} sg_challenge;
+
+/* Parses the first challenge of a WWW-Authenticate header value. SG_EINVALID if malformed. */
+int sg_challenge_parse(sg_challenge *out, const char *header, struct sg_error *e);
+void sg_challenge_release(sg_challenge *c);
+
+/* Registry credentials. password / identity_token live in sodium memory. */
+typedef struct sg_cred {
+	char *username;
+	char *password;        /* sodium_malloc'd or NULL */
+	char *identity_token;  /* sodium_malloc'd or NULL (Username "<token>" from helpers) */
+} sg_cred;
+void sg_cred_release(sg_cred *c);
+
+/* Looks up credentials for registry (and repository, most specific key first) in
+ * <config_dir>/config.json (config_dir NULL: $DOCKER_CONFIG, else $HOME/.docker):
+ * credHelpers[registry], then auths (base64 "auth", or username/password, identitytoken),
+ * then credsStore. Docker Hub is looked up as "https://index.docker.io/v1/".
+ * SG_ENOTFOUND when there is nothing for this registry (anonymous). */
+int sg_cred_lookup(sg_cred *out, const char *config_dir, const char *registry,
+		   const char *repository, struct sg_error *e);
+
+#endif

@@ -1,0 +1,42 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "cli.h"
+#include "banned.h"
+
+int sg_cli_registry_opt(sg_opts *o, int opt, const char *arg)
+{
+	char *end;
+	long v;
+
+	switch (opt) {
+	case SG_OPT_ALLOW_HTTP:
+		o->allow_http = 1;
+		return 1;
+	case SG_OPT_ALLOW_INSECURE:
+		o->allow_insecure = 1;
+		return 1;
+	case SG_OPT_TIMEOUT:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > 86400)
+			return -1;
+		o->timeout_s = v;
+		return 1;
+	}
+	return 0;
+}
+
+int sg_cli_exit_code(int code)
+{
+	return code == SG_EVERIFY ? SG_EXIT_FAIL : SG_EXIT_USAGE;
+}
+
+int sg_cli_fail(const char *cmd, const sg_error *e)
+{
+	char msg[sizeof(e->msg)];
+
+	sg_printable(msg, sizeof(msg), e->msg[0] ? e->msg : "unknown error");
+	fprintf(stderr, "sigil %s: %s\n", cmd, msg);
+	return sg_cli_exit_code(e->code);
+}

@@ -1,0 +1,37 @@
+#ifndef SIGIL_SIGIMAGE_H
+#define SIGIL_SIGIMAGE_H
+#include <stddef.h>
+#include "buf.h"
+#include "manifest.h"
+
+struct sg_error;
+struct sg_store;
+
+#define SG_ANN_SIGNATURE "dev.cosignproject.cosign/signature"
+
+/* A signature image (cosign's legacy .sig/.att object): one layer per signature. */
+typedef struct sg_sigimage {
+	sg_desc *layers;
+	size_t nlayers;
+} sg_sigimage;
+
+/* Loads the signature image at tag (SG_ENOTFOUND if none). Does not fetch layer blobs. */
+int sg_sigimage_load(sg_sigimage *out, struct sg_store *s, const char *tag, struct sg_error *e);
+void sg_sigimage_release(sg_sigimage *img);
+/* Serialises config and manifest as go-containerregistry does (Go JSON, zero created time,
+ * one history entry and diff_id per layer). */
+int sg_sigimage_config(sg_buf *out, const sg_sigimage *img);
+int sg_sigimage_manifest(sg_buf *out, const sg_sigimage *img, const char *config_digest,
+			 size_t config_size);
+/* Says whether an existing layer already carries what `layer` would add (cosign's dedupe:
+ * same payload, and the old signature verifies with the signer's key). */
+typedef int (*sg_sigimage_dup_fn)(const sg_desc *existing, const sg_desc *layer, void *ud);
+/* Appends a copy of layer at the end unless a layer with the same media type and digest is
+ * a duplicate by is_dup (NULL: identical annotations). Returns 1 if appended, 0 if not. */
+int sg_sigimage_append(sg_sigimage *img, const sg_desc *layer, sg_sigimage_dup_fn is_dup,
+		       void *ud, struct sg_error *e);
+/* Uploads config, then PUTs the manifest at tag. Layer blobs must already be present. */
+int sg_sigimage_push(struct sg_store *s, const char *tag, const sg_sigimage *img,
+		     struct sg_error *e);
+
+#endif

@@ -1,0 +1,209 @@
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include "store.h"
+#include "ref.h"
+#include "err.h"
+#include "banned.h"
+
+int sg_store_get_manifest(sg_store *s, const char *ref, sg_buf *body, char **media_type,
+			  char digest[SG_DIGEST_MAX], sg_error *e)
+{
+	char server[SG_DIGEST_MAX] = "";
+	int err;
+
+	*media_type = NULL;
+	digest[0] = '\0';
+	if ((err = s->ops->get_manifest(s, ref, body, media_type, server, e)) < 0)
+		return err;
+	/* Digests are over the bytes as received; never trust a claim we can check. */
+	if (sg_digest_valid(ref)) {
+		if ((err = sg_digest_check(ref, body->data, body->len, e)) < 0)
+			goto fail;
+		memcpy(digest, ref, strlen(ref) + 1);
+	} else {
+		sg_sha256_digest(digest, body->data, body->len);
+	}
+	if (server[0] && strncmp(server, digest, 7) == 0 && strcmp(server, digest) != 0) {
+		err = sg_err(e, SG_EDIGEST, "registry claims digest %s but the bytes hash to %s",
+			     server, digest);
+		goto fail;
+	}
+	return 0;
+fail:
+	sg_err_prefix(e, "%s@%s", s->name, ref);
+	free(*media_type);
+	*media_type = NULL;
+	digest[0] = '\0';
+	return err;
+}
+
+int sg_store_put_manifest(sg_store *s, const char *ref, const void *data, size_t len,
+			  const char *media_type, sg_error *e)
+{
+	int err;
+
+	if (sg_digest_valid(ref) && (err = sg_digest_check(ref, data, len, e)) < 0)
+		return err;
+	return s->ops->put_manifest(s, ref, data, len, media_type, e);
+}
+
+int sg_store_has_blob(sg_store *s, const char *digest, sg_error *e)
+{
+	if (!sg_digest_valid(digest))
+		return sg_err(e, SG_EINVALID, "%s: invalid blob digest", s->name);
+	return s->ops->has_blob(s, digest, e);
+}
+
+int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, sg_error *e)
+{
+	int err;
+
+	if (!sg_digest_valid(digest))
+		return sg_err(e, SG_EINVALID, "%s: invalid blob digest", s->name);
+	if ((err = s->ops->get_blob(s, digest, out, e)) < 0)
+		return err;
+	if ((err = sg_digest_check(digest, out->data, out->len, e)) < 0) {
+		sg_buf_reset(out);
+		return sg_err_prefix(e, "%s: blob %s", s->name, digest);
+	}
+	return 0;
+}
+
+int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len, sg_error *e)
+{
+	int err;
+
+	if ((err = sg_digest_check(digest, data, len, e)) < 0)
+		return err;
+	if ((err = s->ops->has_blob(s, digest, e)) < 0)
+		return err;
+	if (err == 1)
+		return 0;
+	return s->ops->put_blob(s, digest, data, len, e);
+}
+
+void sg_store_free(sg_store *s)
+{
+	if (s)
+		s->ops->free(s);
+}
+
+/* ---- context ---- */
+
+struct store_entry {
+	char *key;
+	sg_store *store;
+};
+
+struct sg_ctx {
+	sg_opts opts;
+	CURLSH *share;
+	struct store_entry *stores;
+	size_t nstores;
+};
+
+int sg_ctx_new(sg_ctx **out, const sg_opts *opts, sg_error *e)
+{
+	sg_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	*out = NULL;
+	if (!ctx)
+		return sg_err(e, SG_ERROR, "out of memory");
+	if (opts)
+		ctx->opts = *opts;
+	ctx->share = curl_share_init();
+	if (!ctx->share) {
+		free(ctx);
+		return sg_err(e, SG_ERROR, "curl_share_init failed");
+	}
+	curl_share_setopt(ctx->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(ctx->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(ctx->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	*out = ctx;
+	return 0;
+}
+
+void sg_ctx_free(sg_ctx *ctx)
+{
+	size_t i;
+
+	if (!ctx)
+		return;
+	for (i = 0; i < ctx->nstores; i++) {
+		sg_store_free(ctx->stores[i].store);
+		free(ctx->stores[i].key);
+	}
+	free(ctx->stores);
+	curl_share_cleanup(ctx->share);
+	free(ctx);
+}
+
+const sg_opts *sg_ctx_opts(const sg_ctx *ctx)
+{
+	return &ctx->opts;
+}
+
+void *sg_ctx_curl_share(sg_ctx *ctx)
+{
+	return ctx->share;
+}
+
+int sg_ctx_store(sg_store **out, sg_ctx *ctx, const sg_ref *ref, sg_error *e)
+{
+	struct store_entry *grown;
+	sg_store *s = NULL;
+	char *key = NULL;
+	size_t i, n;
+	int err;
+
+	*out = NULL;
+	n = strlen(ref->path ? ref->path : "") + strlen(ref->registry ? ref->registry : "") +
+	    strlen(ref->repository ? ref->repository : "") + 8;
+	if (!(key = malloc(n)))
+		return sg_err(e, SG_ERROR, "out of memory");
+	if (ref->kind == SG_REF_OCI)
+		snprintf(key, n, "oci:%s", ref->path);
+	else
+		snprintf(key, n, "%s/%s", ref->registry, ref->repository);
+	for (i = 0; i < ctx->nstores; i++) {
+		if (!strcmp(ctx->stores[i].key, key)) {
+			free(key);
+			*out = ctx->stores[i].store;
+			return 0;
+		}
+	}
+	if (ref->kind == SG_REF_OCI)
+		err = sg_layout_open(&s, ref->path, 0, e);
+	else
+		err = sg_registry_open(&s, ctx, ref->registry, ref->repository, e);
+	if (err < 0)
+		goto done;
+	grown = realloc(ctx->stores, (ctx->nstores + 1) * sizeof(*grown));
+	if (!grown) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	ctx->stores = grown;
+	ctx->stores[ctx->nstores].key = key;
+	ctx->stores[ctx->nstores].store = s;
+	ctx->nstores++;
+	*out = s;
+	key = NULL;
+	s = NULL;
+done:
+	sg_store_free(s);
+	free(key);
+	return err;
+}
+
+int sg_resolve(char digest[SG_DIGEST_MAX], sg_buf *manifest, char **media_type, sg_ctx *ctx,
+	       const sg_ref *ref, sg_error *e)
+{
+	sg_store *s;
+	int err;
+
+	if ((err = sg_ctx_store(&s, ctx, ref, e)) < 0)
+		return err;
+	return sg_store_get_manifest(s, sg_ref_target(ref), manifest, media_type, digest, e);
+}

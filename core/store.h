@@ -1,0 +1,76 @@
+#ifndef SIGIL_STORE_H
+#define SIGIL_STORE_H
+#include <stddef.h>
+#include "buf.h"
+#include "digest.h"
+
+struct sg_error;
+struct sg_ref;
+
+/* Where images live: an OCI image layout directory or a registry repository, behind one
+ * interface. `ref` arguments are a tag or a digest. Implementations fill raw bytes; the
+ * sg_store_* wrappers below do the digest checks, so no implementation can forget them. */
+typedef struct sg_store sg_store;
+typedef struct sg_store_ops {
+	/* Fills body with the exact bytes, *media_type (malloc'd, may be NULL) with the
+	 * Content-Type; server_digest (may be "") with what the store claims the digest is. */
+	int (*get_manifest)(sg_store *s, const char *ref, sg_buf *body, char **media_type,
+			    char server_digest[SG_DIGEST_MAX], struct sg_error *e);
+	int (*put_manifest)(sg_store *s, const char *ref, const void *data, size_t len,
+			    const char *media_type, struct sg_error *e);
+	/* 1 present, 0 absent, <0 error */
+	int (*has_blob)(sg_store *s, const char *digest, struct sg_error *e);
+	int (*get_blob)(sg_store *s, const char *digest, sg_buf *out, struct sg_error *e);
+	int (*put_blob)(sg_store *s, const char *digest, const void *data, size_t len,
+			struct sg_error *e);
+	void (*free)(sg_store *s);
+} sg_store_ops;
+
+struct sg_store {
+	const sg_store_ops *ops;
+	char *name; /* "registry/repo" or "oci:path", for messages */
+};
+
+/* Fetches a manifest by tag or digest. The digest of the bytes received is written to
+ * digest; a requested digest must match (SG_EDIGEST), and so must a digest the server
+ * claims. body->max caps the size. */
+int sg_store_get_manifest(sg_store *s, const char *ref, sg_buf *body, char **media_type,
+			  char digest[SG_DIGEST_MAX], struct sg_error *e);
+int sg_store_put_manifest(sg_store *s, const char *ref, const void *data, size_t len,
+			  const char *media_type, struct sg_error *e);
+int sg_store_has_blob(sg_store *s, const char *digest, struct sg_error *e);
+/* Fetches a blob and checks its digest. */
+int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, struct sg_error *e);
+/* Uploads a blob unless already present. */
+int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len,
+		      struct sg_error *e);
+void sg_store_free(sg_store *s);
+
+/* Process-wide options and shared state for one command run (no globals in the core). */
+typedef struct sg_opts {
+	int allow_http;          /* --allow-http-registry */
+	int allow_insecure;      /* --allow-insecure-registry: skip TLS verification */
+	long timeout_s;          /* overall per-request timeout, 0 = default */
+	const char *docker_config_dir; /* NULL: $DOCKER_CONFIG, else ~/.docker */
+} sg_opts;
+
+typedef struct sg_ctx sg_ctx;
+int sg_ctx_new(sg_ctx **out, const sg_opts *opts, struct sg_error *e);
+void sg_ctx_free(sg_ctx *ctx);
+const sg_opts *sg_ctx_opts(const sg_ctx *ctx);
+/* A CURLSH* sharing connections and DNS between the ctx's registry stores. */
+void *sg_ctx_curl_share(sg_ctx *ctx);
+/* Opens (or returns the already-open) store for a reference's repository or layout.
+ * Borrowed: it lives until sg_ctx_free, so connections are reused across images. */
+int sg_ctx_store(sg_store **out, sg_ctx *ctx, const struct sg_ref *ref, struct sg_error *e);
+
+/* Constructors used by sg_ctx_store. */
+int sg_layout_open(sg_store **out, const char *path, int create, struct sg_error *e);
+int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const char *repository,
+		     struct sg_error *e);
+
+/* Resolves a reference to its manifest digest (fetching the manifest by tag once). */
+int sg_resolve(char digest[SG_DIGEST_MAX], sg_buf *manifest, char **media_type, sg_ctx *ctx,
+	       const struct sg_ref *ref, struct sg_error *e);
+
+#endif
