@@ -9,7 +9,21 @@ typedef enum { SG_REF_REGISTRY = 1, SG_REF_OCI = 2 } sg_ref_kind;
  *   registry:  [host[:port]/]path[:tag][@digest]   Docker Hub defaults as go-containerregistry
  *              spells them: registry "index.docker.io", "library/" for single-component names,
  *              tag "latest" when neither tag nor digest is given.
- *   OCI layout: oci:PATH[:TAG|@DIGEST]  (no daemon, no network)
+ *              The first path component is the registry iff it contains '.' or ':' or is
+ *              "localhost"; "docker.io" becomes "index.docker.io". Repository components
+ *              are [a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*, at most 255 characters in all;
+ *              digests must be sha256:<64 lowercase hex>; name:tag@digest keeps both.
+ *              Non-ASCII, spaces and control characters are refused (look-alike names).
+ *   OCI layout: oci:PATH[:TAG][@DIGEST]  (no daemon, no network)
+ *              Only "@sha256:"/"@sha512:" starts a digest, so PATH may contain '@'. PATH
+ *              ends at the last ':' that is followed by a valid tag with no '/' after it
+ *              ("oci:/a/b:v1" is /a/b tagged v1; "oci:c:/x" and "oci:a:b!" are paths).
+ *              repository is "localhost/<name>", <name> being PATH's last component
+ *              lower-cased, other characters turned into '-', invalid separator runs
+ *              collapsed to '-', leading/trailing separators dropped, at most 128
+ *              characters, "layout" if nothing is left ("oci:./My Dir" -> localhost/my-dir).
+ *              It depends only on the text of PATH, and is what payloads carry as
+ *              docker-reference. A string starting "oci:" is always a layout reference.
  */
 typedef struct sg_ref {
 	sg_ref_kind kind;

@@ -62,7 +62,7 @@ static int sign_one(sg_ctx *ctx, const sg_ref *ref, const sg_privkey *key, const
 	char *mt = NULL, *repo = NULL;
 	sg_store *store;
 	size_t siglen;
-	int err;
+	int err, appended;
 
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0 ||
 	    (err = sg_store_get_manifest(store, sg_ref_target(ref), &manifest, &mt, digest, e)) < 0)
@@ -95,12 +95,14 @@ static int sign_one(sg_ctx *ctx, const sg_ref *ref, const sg_privkey *key, const
 		err = 0;
 	if (err < 0)
 		goto done;
-	if ((err = sg_sigimage_append(&img, &layer, is_dup, &dc, e)) < 0)
+	if ((appended = sg_sigimage_append(&img, &layer, is_dup, &dc, e)) < 0) {
+		err = appended;
 		goto done;
-	if (err == 1 && (err = sg_sigimage_push(store, tag, &img, e)) < 0)
+	}
+	if (appended && (err = sg_sigimage_push(store, tag, &img, e)) < 0)
 		goto done;
 	printf("%s@%s\n", repo, digest);
-	fprintf(stderr, "%s %s:%s\n", err == 1 ? "Pushed signature to" : "Already signed:",
+	fprintf(stderr, "%s %s:%s\n", appended ? "Pushed signature to" : "Already signed:",
 		store->name, tag);
 	err = 0;
 done:
