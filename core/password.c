@@ -116,12 +116,13 @@ static int prompt_tty(char **pw, size_t *pwlen, const char *prompt, sg_error *e)
 	struct termios old, quiet;
 	int restore = 0, err;
 
-	put(out, prompt);
+	/* echo goes off before the prompt appears, so nothing typed after it is echoed */
 	if (tcgetattr(in, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		restore = tcsetattr(in, TCSAFLUSH, &quiet) == 0;
 	}
+	put(out, prompt);
 	err = read_secret(pw, pwlen, in, PASSWORD_TTY_MAX, 1, e);
 	if (restore)
 		tcsetattr(in, TCSAFLUSH, &old);

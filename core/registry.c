@@ -60,7 +60,6 @@ struct req {
 	long status;
 	sg_buf err_body;         /* non-2xx body, SG_MAX_HTTP_SMALL */
 	char *ctype, *digest, *location, *www_auth;
-	int with_auth;           /* the last hop carried Authorization */
 };
 
 struct sink {
@@ -203,7 +202,7 @@ static void origin_release(struct origin *o)
 
 int sg_registry_same_origin(const char *a, const char *b)
 {
-	struct origin x, y;
+	struct origin x = { 0 }, y = { 0 };
 	int same;
 
 	same = origin_get(&x, a) && origin_get(&y, b) && !strcasecmp(x.scheme, y.scheme) &&
@@ -298,7 +297,7 @@ static void req_release(struct req *r)
 
 static int net_error(reg_store *s, CURLcode rc, struct sink *k, const char *what, sg_error *e)
 {
-	if (k->toobig == 1 || rc == CURLE_FILESIZE_EXCEEDED)
+	if (k->toobig == 1)
 		return sg_err(e, SG_ETOOBIG, "%s: %s: larger than the %zu-byte limit", s->base.name,
 			      what, k->ok ? k->ok->max : (size_t)SG_MAX_HTTP_SMALL);
 	return sg_err(e, SG_ENET, "%s: %s: %s", s->base.name, what,
@@ -316,21 +315,63 @@ static int slist_add(struct curl_slist **l, const char *s)
 	return 0;
 }
 
+/* The request's header lines. 0 or 1 (out of memory; *hdrs still to be freed). */
+static int build_headers(struct curl_slist **hdrs, const struct req *r, const char *auth)
+{
+	char line[512];
+	int oom = 0;
+
+	if (r->accept) {
+		snprintf(line, sizeof(line), "Accept: %s", r->accept);
+		oom |= slist_add(hdrs, line);
+	}
+	if (r->content_type) {
+		snprintf(line, sizeof(line), "Content-Type: %s", r->content_type);
+		oom |= slist_add(hdrs, line);
+	} else if (r->body) {
+		oom |= slist_add(hdrs, "Content-Type:"); /* no form-urlencoded default */
+	}
+	oom |= slist_add(hdrs, "Expect:"); /* no 100-continue round trip for big bodies */
+	if (auth)
+		oom |= slist_add(hdrs, auth);
+	return oom;
+}
+
+static void wipe_headers(struct curl_slist *hdrs)
+{
+	struct curl_slist *l;
+
+	for (l = hdrs; l; l = l->next) /* the Authorization line is a secret */
+		sodium_memzero(l->data, strlen(l->data));
+	curl_slist_free_all(hdrs);
+}
+
+/* Copies the response headers we use out of curl before the next request. */
+static void collect_headers(reg_store *s, struct req *r)
+{
+	char *loc = NULL;
+
+	r->ctype = header_dup(s->curl, "Content-Type");
+	r->digest = header_dup(s->curl, "Docker-Content-Digest");
+	r->www_auth = header_dup(s->curl, "WWW-Authenticate");
+	if (r->status < 300 || r->status >= 400)
+		r->location = header_dup(s->curl, "Location");
+	else if (curl_easy_getinfo(s->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+		r->location = strdup(loc); /* already resolved against the request URL */
+}
+
 /* One request to one URL; auth (a full header line or NULL) is sent as given. */
 static int perform_once(reg_store *s, struct req *r, const char *url, const char *auth,
 			const char *what, sg_error *e)
 {
-	struct curl_slist *hdrs = NULL, *l;
+	struct curl_slist *hdrs = NULL;
 	struct sink k = { s->curl, r->out, &r->err_body, 0 };
-	char line[512];
-	size_t cap;
 	CURLcode rc;
-	int err = 0, oom = 0;
+	int err = 0;
 
 	req_reset_results(r);
 	curl_easy_reset(s->curl); /* keeps connections, DNS cache and the share */
 	s->errbuf[0] = '\0';
-	cap = r->out && r->out->max > SG_MAX_HTTP_SMALL ? r->out->max : SG_MAX_HTTP_SMALL;
 	curl_easy_setopt(s->curl, CURLOPT_URL, url);
 	curl_easy_setopt(s->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
@@ -339,27 +380,15 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, s->timeout_s);
 	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "sigil/" SIGIL_VERSION);
 	curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(s->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cap);
+	/* No CURLOPT_MAXFILESIZE: it would also judge a HEAD's Content-Length and error
+	 * bodies; the caps live in on_write, per body kind. */
 	curl_easy_setopt(s->curl, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, &k);
 	if (s->insecure) {
 		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (r->accept) {
-		snprintf(line, sizeof(line), "Accept: %s", r->accept);
-		oom |= slist_add(&hdrs, line);
-	}
-	if (r->content_type) {
-		snprintf(line, sizeof(line), "Content-Type: %s", r->content_type);
-		oom |= slist_add(&hdrs, line);
-	} else if (r->body) {
-		oom |= slist_add(&hdrs, "Content-Type:"); /* no form-urlencoded default */
-	}
-	oom |= slist_add(&hdrs, "Expect:"); /* no 100-continue round trip for big bodies */
-	if (auth)
-		oom |= slist_add(&hdrs, auth);
-	if (oom) {
+	if (build_headers(&hdrs, r, auth)) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
@@ -380,23 +409,10 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 		err = net_error(s, rc, &k, what, e);
 		goto done;
 	}
-	r->with_auth = auth != NULL;
-	r->ctype = header_dup(s->curl, "Content-Type");
-	r->digest = header_dup(s->curl, "Docker-Content-Digest");
-	r->www_auth = header_dup(s->curl, "WWW-Authenticate");
-	if (r->status >= 300 && r->status < 400) {
-		char *loc = NULL;
-
-		if (curl_easy_getinfo(s->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
-			r->location = strdup(loc);
-	} else {
-		r->location = header_dup(s->curl, "Location");
-	}
+	collect_headers(s, r);
 done:
-	for (l = hdrs; l; l = l->next) /* the Authorization line is a secret */
-		sodium_memzero(l->data, strlen(l->data));
-	curl_slist_free_all(hdrs);
 	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
+	wipe_headers(hdrs);
 	curl_easy_setopt(s->curl, CURLOPT_WRITEDATA, NULL);
 	return err;
 }

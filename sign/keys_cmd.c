@@ -191,7 +191,10 @@ int cmd_import_key_pair(int argc, char **argv)
 	if (!keypath)
 		return usage_fail(cmd, "--key is required", NULL);
 	/* No password source: an already-encrypted key is refused, not re-encrypted. */
-	if (sg_privkey_load(&k, keypath, NULL, NULL, &e) < 0 || write_pair(k, prefix, force, &e) < 0)
+	if (sg_privkey_load(&k, keypath, NULL, NULL, &e) == SG_EPASSWORD)
+		sg_err(&e, SG_EINVALID, "%s: already an encrypted cosign key (import takes a "
+		       "plaintext PEM private key)", keypath);
+	if (e.code < 0 || write_pair(k, prefix, force, &e) < 0)
 		rc = sg_cli_fail(cmd, &e);
 	sg_privkey_free(k);
 	return rc;

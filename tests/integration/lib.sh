@@ -60,7 +60,7 @@ start_registry() {
 		_sigil_registry_dirs[n]=$dir
 		for ((i = 0; i < 200; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
-			code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/")
+			code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
 			if [ "$code" = 200 ] || [ "$code" = 401 ]; then
 				export REGISTRY="127.0.0.1:$port" REGISTRY_PID=$pid REGISTRY_DIR=$dir
 				return 0

@@ -7,8 +7,8 @@ an attacker with push access could.
   regtool.py put-blob HOST REPO FILE               -> uploads FILE, prints its digest
   regtool.py get-blob HOST REPO DIGEST             -> blob bytes on stdout
   regtool.py tamper HOST REPO SIGTAG WHAT [DEST]   -> rewrites the .sig image:
-        WHAT = payload (flip a byte of the payload, keep the signature)
-               signature (flip a byte of the signature)
+        WHAT = payload (flip a byte of the newest payload, keep its signature)
+               signature (flip a byte of the newest signature)
                copy (copy the .sig manifest as-is to tag DEST)
 """
 import base64, hashlib, http.client, json, sys
@@ -53,7 +53,7 @@ def get_blob(host, repo, digest):
 
 def tamper(host, repo, tag, what, dest=None):
     man = json.loads(get_manifest(host, repo, tag))
-    layer = man["layers"][0]
+    layer = man["layers"][-1]  # the newest signature
     if what == "payload":
         p = bytearray(get_blob(host, repo, layer["digest"]))
         i = p.find(b"sha256:") + 10

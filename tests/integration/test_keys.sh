@@ -67,13 +67,31 @@ check "matches ed.pub" same "$T/out" ed.pub
 
 # ---- password sources ----
 cd "$T/ec"
-(unset COSIGN_PASSWORD; printf '%s' "$PW" | run public-key --key cosign.key; [ "$RC" -eq 0 ]) &&
+printf '%s' "$PW" > "$T/pw"
+printf '%s\n' "$PW" > "$T/pw-nl"
+(unset COSIGN_PASSWORD; run public-key --key cosign.key < "$T/pw"; [ "$RC" -eq 0 ]) &&
 	pass "password from stdin (no COSIGN_PASSWORD)" || fail "password from stdin"
-(unset COSIGN_PASSWORD; printf '%s\n' "$PW" | run public-key --key cosign.key; [ "$RC" -eq 2 ]) &&
+(unset COSIGN_PASSWORD; run public-key --key cosign.key < "$T/pw-nl"; [ "$RC" -eq 2 ]) &&
 	pass "stdin trailing newline is part of the password (as cosign)" || fail "stdin newline"
 COSIGN_PASSWORD= expect 0 "empty COSIGN_PASSWORD is a password" generate-key-pair --output-key-prefix empty
 (unset COSIGN_PASSWORD; run public-key --key empty.key < /dev/null; [ "$RC" -eq 0 ]) &&
 	pass "empty stdin opens an empty-password key" || fail "empty stdin password"
+rm -f "$T/pw" "$T/pw-nl"
+
+# terminal prompts (a pseudo-terminal driven by ttypass.py): echo off, asked twice on creation
+mkdir -p "$T/tty" && cd "$T/tty"
+TTY="$HERE/ttypass.py"
+tty_run() { (unset COSIGN_PASSWORD; "$PY" "$TTY" "$@" > "$T/tty.out" 2>&1 || true); cat "$T/tty.out" >> "$T/all-output"; }
+tty_run "$PW,$PW" "$SIGIL" generate-key-pair -o t
+check "terminal: prompt and confirm, key written" sh -c "grep -q 'exit=0' '$T/tty.out' &&
+	grep -q 'Enter password for private key: ' '$T/tty.out' &&
+	grep -q 'Enter password for private key again: ' '$T/tty.out' && test -s t.key"
+tty_run "$PW,${PW}x" "$SIGIL" generate-key-pair -o mismatch
+check "terminal: mismatch is refused, nothing written" sh -c "grep -q 'exit=2' '$T/tty.out' &&
+	grep -q 'passwords do not match' '$T/tty.out' && test ! -e mismatch.key -a ! -e mismatch.pub"
+tty_run "$PW" "$SIGIL" public-key --key t.key
+check "terminal: public-key asks once and prints t.pub" sh -c "grep -q 'exit=0' '$T/tty.out' &&
+	grep -q \"\$(sed -n 2p t.pub)\" '$T/tty.out'"
 
 # ---- import-key-pair ----
 cd "$T/imp"
@@ -100,6 +118,22 @@ expect_error 2 "import RSA refused" "rsa.pem: unsupported key type RSA" import-k
 check "refused imports write nothing" test ! -e p384.key -a ! -e rsa.key
 expect_error 2 "import of an encrypted key refused" "import-cosign.key" import-key-pair --key import-cosign.key -o again
 expect_error 2 "import of a missing file" "nope.pem" import-key-pair --key nope.pem -o nope
+
+# the decrypted plaintext is PKCS#8 in exactly Go's layout (formats.md 4.3)
+if "$PY" - "$HERE" "$T/ec/cosign.key" "$T/ed/ed.key" "$T/imp/sec1.key" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import cosignkey
+pw = os.environb[b"COSIGN_PASSWORD"]
+p256 = bytes.fromhex("308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420")
+ed = bytes.fromhex("302e020100300506032b657004220420")
+for f, prefix, n in ((sys.argv[2], p256, 138), (sys.argv[3], ed, 48), (sys.argv[4], p256, 138)):
+    der = cosignkey.decrypt(open(f).read(), pw)
+    assert len(der) == n and der.startswith(prefix), (f, der.hex())
+    if n == 138:
+        assert der[68:74] == bytes.fromhex("a14403420004"), der.hex()
+PY
+then pass "plaintexts are Go-layout PKCS#8 (P-256 138 B, Ed25519 48 B)"; else fail "PKCS#8 layout"; fi
 
 # ---- cosign's own test key ----
 COSIGN_PASSWORD=hello expect 0 "public-key of cosign's pemsigstorekey" \
