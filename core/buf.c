@@ -83,6 +83,23 @@ int sg_buf_printf(sg_buf *b, const char *fmt, ...)
 	return 0;
 }
 
+char *sg_strprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(s = malloc((size_t)n + 1)))
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 void sg_buf_reset(sg_buf *b)
 {
 	b->len = 0;

@@ -28,6 +28,8 @@ int sg_buf_puts(sg_buf *b, const char *s);
 int sg_buf_printf(sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sg_buf_reset(sg_buf *b);
 void sg_buf_release(sg_buf *b);
+/* A malloc'd formatted string (asprintf without _GNU_SOURCE); NULL on failure. */
+char *sg_strprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Hands the data to the caller (NUL-terminated, may be NULL if empty); the buffer is reset. */
 unsigned char *sg_buf_detach(sg_buf *b, size_t *len);
 

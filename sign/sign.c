@@ -1,4 +1,5 @@
 /* sigil sign: cosign's legacy .sig signatures (formats.md §1). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,70 @@ static const char usage[] =
 	"      --tlog-upload=false        accepted for cosign compatibility (sigil never uploads)\n"
 	SG_REGISTRY_HELP;
 
+#define MAX_WORKERS 8
+
+/* What every worker shares. The key is read-only; its secret bytes are touched only under
+ * key_lock (its guarded memory is unprotected only for the instant of a signature). Two
+ * workers never rewrite one .sig tag at once: a tag being written is in `busy`. */
+struct sign_job {
+	const sg_opts *opts;
+	sg_ref **refs;
+	size_t nrefs, next;
+	const sg_privkey *key;
+	const sg_pubkey *pub;
+	const sg_kv *ann;
+	size_t nann;
+	char **out;       /* per image: the stdout line, or NULL */
+	char **msg;       /* per image: the stderr line */
+	int *rc;          /* per image: exit code */
+	pthread_mutex_t lock, key_lock;
+	pthread_cond_t changed;
+	char **busy;
+	size_t nbusy;
+};
+
+/* Waits until no other worker writes tag, then marks it busy. */
+static int tag_acquire(struct sign_job *j, const char *tag)
+{
+	size_t i;
+	char **grown;
+
+	pthread_mutex_lock(&j->lock);
+again:
+	for (i = 0; i < j->nbusy; i++) {
+		if (!strcmp(j->busy[i], tag)) {
+			pthread_cond_wait(&j->changed, &j->lock);
+			goto again;
+		}
+	}
+	grown = realloc(j->busy, (j->nbusy + 1) * sizeof(*grown));
+	if (grown)
+		j->busy = grown;
+	if (!grown || !(j->busy[j->nbusy] = strdup(tag))) {
+		pthread_mutex_unlock(&j->lock);
+		return SG_ERROR;
+	}
+	j->nbusy++;
+	pthread_mutex_unlock(&j->lock);
+	return 0;
+}
+
+static void tag_release(struct sign_job *j, const char *tag)
+{
+	size_t i;
+
+	pthread_mutex_lock(&j->lock);
+	for (i = 0; i < j->nbusy; i++) {
+		if (!strcmp(j->busy[i], tag)) {
+			free(j->busy[i]);
+			j->busy[i] = j->busy[--j->nbusy];
+			break;
+		}
+	}
+	pthread_cond_broadcast(&j->changed);
+	pthread_mutex_unlock(&j->lock);
+}
+
 struct dup_check {
 	const sg_pubkey *pub;
 	const sg_buf *payload;
@@ -49,20 +114,20 @@ static int is_dup(const sg_desc *existing, const sg_desc *layer, void *ud)
 	return dup;
 }
 
-static int sign_one(sg_ctx *ctx, const sg_ref *ref, const sg_privkey *key, const sg_pubkey *pub,
-		    const sg_kv *ann, size_t nann, sg_error *e)
+static int sign_one(struct sign_job *j, sg_ctx *ctx, const sg_ref *ref, char **out, char **msg,
+		    sg_error *e)
 {
 	sg_buf manifest = SG_BUF_INIT(SG_MAX_MANIFEST), payload = SG_BUF_INIT(SG_MAX_PAYLOAD);
 	sg_buf b64 = SG_BUF_INIT(4096);
 	char digest[SG_DIGEST_MAX], payload_digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
-	struct dup_check dc = { pub, &payload };
+	struct dup_check dc = { j->pub, &payload };
 	sg_sigimage img = { NULL, 0 };
 	sg_desc layer = { 0 };
 	unsigned char *sig = NULL;
 	char *mt = NULL, *repo = NULL;
 	sg_store *store;
 	size_t siglen;
-	int err, appended;
+	int err, appended, locked = 0;
 
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0 ||
 	    (err = sg_store_get_manifest(store, sg_ref_target(ref), &manifest, &mt, digest, e)) < 0)
@@ -71,8 +136,12 @@ static int sign_one(sg_ctx *ctx, const sg_ref *ref, const sg_privkey *key, const
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
-	if ((err = sg_payload_build(&payload, repo, digest, ann, nann, e)) < 0 ||
-	    (err = sg_sign(&sig, &siglen, key, payload.data, payload.len, e)) < 0)
+	if ((err = sg_payload_build(&payload, repo, digest, j->ann, j->nann, e)) < 0)
+		goto done;
+	pthread_mutex_lock(&j->key_lock);
+	err = sg_sign(&sig, &siglen, j->key, payload.data, payload.len, e);
+	pthread_mutex_unlock(&j->key_lock);
+	if (err < 0)
 		goto done;
 	if (sg_b64_encode(&b64, sig, siglen) < 0) {
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -90,6 +159,11 @@ static int sign_one(sg_ctx *ctx, const sg_ref *ref, const sg_privkey *key, const
 	sg_digest_tag(tag, sizeof(tag), digest, ".sig");
 	if ((err = sg_store_put_blob(store, payload_digest, payload.data, payload.len, e)) < 0)
 		goto done;
+	if ((err = tag_acquire(j, tag)) < 0) {
+		sg_err(e, err, "out of memory");
+		goto done;
+	}
+	locked = 1;
 	err = sg_sigimage_load(&img, store, tag, e);
 	if (err == SG_ENOTFOUND)
 		err = 0;
@@ -101,11 +175,17 @@ static int sign_one(sg_ctx *ctx, const sg_ref *ref, const sg_privkey *key, const
 	}
 	if (appended && (err = sg_sigimage_push(store, tag, &img, e)) < 0)
 		goto done;
-	printf("%s@%s\n", repo, digest);
-	fprintf(stderr, "%s %s:%s\n", appended ? "Pushed signature to" : "Already signed:",
-		store->name, tag);
+	*out = sg_strprintf("%s@%s\n", repo, digest);
+	*msg = sg_strprintf("%s %s:%s\n", appended ? "Pushed signature to" : "Already signed:",
+			    store->name, tag);
+	if (!*out || !*msg) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
 	err = 0;
 done:
+	if (locked)
+		tag_release(j, tag);
 	json_decref(layer.annotations);
 	sg_sigimage_release(&img);
 	sg_buf_release(&manifest);
@@ -115,6 +195,84 @@ done:
 	free(mt);
 	free(repo);
 	return err;
+}
+
+static void *worker(void *arg)
+{
+	struct sign_job *j = arg;
+	sg_ctx *ctx = NULL;
+	sg_error e = { 0 };
+	size_t i;
+	int err;
+
+	err = sg_ctx_new(&ctx, j->opts, &e);
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->nrefs)
+			break;
+		if (err == 0) {
+			sg_error_clear(&e);
+			j->rc[i] = sign_one(j, ctx, j->refs[i], &j->out[i], &j->msg[i], &e) < 0
+					   ? SG_EXIT_USAGE : SG_EXIT_OK;
+		} else {
+			j->rc[i] = SG_EXIT_USAGE;
+		}
+		if (j->rc[i] != SG_EXIT_OK) {
+			char line[sizeof(e.msg)];
+
+			sg_printable(line, sizeof(line), e.msg);
+			free(j->msg[i]);
+			j->msg[i] = sg_strprintf("sigil sign: %s\n", line);
+		}
+	}
+	sg_ctx_free(ctx);
+	return NULL;
+}
+
+/* Signs every image with up to MAX_WORKERS in parallel (each with its own connections),
+ * then prints the results in the order the images were given. */
+static int sign_all(struct sign_job *j)
+{
+	pthread_t tids[MAX_WORKERS];
+	size_t n = j->nrefs < MAX_WORKERS ? j->nrefs : MAX_WORKERS, started = 0, i;
+	int rc = SG_EXIT_OK;
+
+	j->out = calloc(j->nrefs, sizeof(*j->out));
+	j->msg = calloc(j->nrefs, sizeof(*j->msg));
+	j->rc = calloc(j->nrefs, sizeof(*j->rc));
+	if (!j->out || !j->msg || !j->rc) {
+		fprintf(stderr, "sigil sign: out of memory\n");
+		rc = SG_EXIT_USAGE;
+		goto done;
+	}
+	for (i = 1; i < n; i++) {
+		if (pthread_create(&tids[started], NULL, worker, j) != 0)
+			break;
+		started++;
+	}
+	worker(j);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < j->nrefs; i++) {
+		if (j->out[i])
+			fputs(j->out[i], stdout);
+		if (j->msg[i])
+			fputs(j->msg[i], stderr);
+		if (j->rc[i] > rc)
+			rc = j->rc[i];
+	}
+done:
+	for (i = 0; i < j->nrefs; i++) {
+		free(j->out ? j->out[i] : NULL);
+		free(j->msg ? j->msg[i] : NULL);
+	}
+	free(j->out);
+	free(j->msg);
+	free(j->rc);
+	free(j->busy);
+	return rc;
 }
 
 int cmd_sign(int argc, char **argv)
@@ -135,7 +293,9 @@ int cmd_sign(int argc, char **argv)
 	sg_ref **refs = NULL;
 	sg_privkey *key = NULL;
 	sg_pubkey *pub = NULL;
-	sg_ctx *ctx = NULL;
+	struct sign_job job = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.key_lock = PTHREAD_MUTEX_INITIALIZER,
+				.changed = PTHREAD_COND_INITIALIZER };
 	const char *keypath = NULL;
 	int c, r, rc = SG_EXIT_OK;
 
@@ -189,20 +349,22 @@ int cmd_sign(int argc, char **argv)
 		}
 	/* The key is decrypted once for all images. */
 	if (sg_privkey_load(&key, keypath, sg_password_get, NULL, &e) < 0 ||
-	    sg_privkey_public(&pub, key, &e) < 0 || sg_ctx_new(&ctx, &opts, &e) < 0) {
+	    sg_privkey_public(&pub, key, &e) < 0) {
 		rc = sg_cli_fail("sign", &e);
 		goto done;
 	}
-	for (i = 0; i < nrefs; i++) {
-		sg_error_clear(&e);
-		if (sign_one(ctx, refs[i], key, pub, ann, nann, &e) < 0)
-			rc = sg_cli_fail("sign", &e);
-	}
+	job.opts = &opts;
+	job.refs = refs;
+	job.nrefs = nrefs;
+	job.key = key;
+	job.pub = pub;
+	job.ann = ann;
+	job.nann = nann;
+	rc = sign_all(&job);
 done:
 	for (i = 0; refs && i < nrefs; i++)
 		sg_ref_free(refs[i]);
 	free(refs);
-	sg_ctx_free(ctx);
 	sg_privkey_free(key);
 	sg_pubkey_free(pub);
 	sg_kv_free(ann, nann);

@@ -15,6 +15,7 @@
 SIGIL_REGISTRY_BIN=${SIGIL_REGISTRY_BIN:-/usr/bin/docker-registry}
 _sigil_registry_pids=()
 _sigil_registry_dirs=()
+_sigil_registry_watchers=()
 
 _sigil_free_port() {
 	python3 -c 'import socket
@@ -24,9 +25,22 @@ print(s.getsockname()[1])
 s.close()'
 }
 
+# _sigil_watch PID DIR OWNER: if OWNER (the test script) dies without stop_registry
+# (SIGKILL, a time-out), stop the registry and remove its directory anyway.
+_sigil_watch() {
+	local pid=$1 dir=$2 owner=$3
+	while kill -0 "$owner" 2>/dev/null; do
+		sleep 1
+	done
+	if grep -qF "$dir/config.yml" "/proc/$pid/cmdline" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$dir"
+}
+
 # start_registry [htpasswd_file]
 start_registry() {
-	local htpasswd=${1:-} dir port pid code attempt i n
+	local htpasswd=${1:-} dir port pid code i n
 	if [ ! -x "$SIGIL_REGISTRY_BIN" ]; then
 		echo "start_registry: $SIGIL_REGISTRY_BIN not found" >&2
 		return 1
@@ -38,7 +52,7 @@ start_registry() {
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/sigil-registry.XXXXXX") || return 1
 	# The port is free when picked but could be taken before the registry binds it:
 	# try a few times. pid and dir are recorded at once so a trap can always clean up.
-	for attempt in 1 2 3; do
+	for _ in 1 2 3; do
 		port=$(_sigil_free_port) || break
 		{
 			printf 'version: 0.1\n'
@@ -58,6 +72,8 @@ start_registry() {
 		for i in "${!_sigil_registry_pids[@]}"; do n=$((i + 1)); done
 		_sigil_registry_pids[n]=$pid
 		_sigil_registry_dirs[n]=$dir
+		_sigil_watch "$pid" "$dir" "$$" </dev/null >/dev/null 2>&1 &
+		_sigil_registry_watchers[n]=$!
 		for ((i = 0; i < 200; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true)
@@ -67,9 +83,7 @@ start_registry() {
 			fi
 			sleep 0.1
 		done
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		unset '_sigil_registry_pids[n]' '_sigil_registry_dirs[n]'
+		_sigil_stop_one "$n" keep
 	done
 	echo "start_registry: registry did not come up; log:" >&2
 	cat "$dir/registry.log" >&2 2>/dev/null
@@ -77,20 +91,32 @@ start_registry() {
 	return 1
 }
 
+# _sigil_stop_one INDEX [keep]: stops a registry and its watcher; removes its directory
+# unless "keep". Safe under set -e.
+_sigil_stop_one() {
+	local i=$1 keep=${2:-} pid=${_sigil_registry_pids[$1]} w=${_sigil_registry_watchers[$1]:-}
+	if [ -n "$w" ]; then
+		kill "$w" 2>/dev/null || true
+		wait "$w" 2>/dev/null || true
+	fi
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
+	if [ -z "$keep" ]; then
+		rm -rf "${_sigil_registry_dirs[i]}"
+	fi
+	unset '_sigil_registry_pids[i]' '_sigil_registry_dirs[i]' '_sigil_registry_watchers[i]'
+}
+
 # stop_registry [pid]: stops one registry (and removes its directory) or all of them.
 stop_registry() {
-	local want=${1:-} i pid
+	local want=${1:-} i
 	for i in "${!_sigil_registry_pids[@]}"; do
-		pid=${_sigil_registry_pids[i]}
-		if [ -n "$want" ] && [ "$pid" != "$want" ]; then
+		if [ -n "$want" ] && [ "${_sigil_registry_pids[i]}" != "$want" ]; then
 			continue
 		fi
-		if kill -0 "$pid" 2>/dev/null; then
-			kill "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		fi
-		rm -rf "${_sigil_registry_dirs[i]}"
-		unset '_sigil_registry_pids[i]' '_sigil_registry_dirs[i]'
+		_sigil_stop_one "$i"
 	done
 	if [ -z "$want" ] || [ "$want" = "${REGISTRY_PID:-}" ]; then
 		unset REGISTRY REGISTRY_PID REGISTRY_DIR
@@ -113,7 +139,7 @@ push_blob() {
 	digest="sha256:$(sha256sum "$file" | cut -d' ' -f1)"
 	hdrs=$(mktemp) || return 1
 	code=$(_sigil_curl -o /dev/null -D "$hdrs" -w '%{http_code}' -X POST \
-		"http://$REGISTRY/v2/$repo/blobs/uploads/")
+		"http://$REGISTRY/v2/$repo/blobs/uploads/") || code=000
 	location=$(tr -d '\r' <"$hdrs" | sed -n 's/^[Ll]ocation: *//p' | tail -1)
 	rm -f "$hdrs"
 	if [ "$code" != 202 ] || [ -z "$location" ]; then
@@ -130,7 +156,7 @@ push_blob() {
 	esac
 	code=$(_sigil_curl -o /dev/null -w '%{http_code}' -X PUT \
 		-H 'Content-Type: application/octet-stream' --data-binary "@$file" \
-		"$location${sep}digest=$digest")
+		"$location${sep}digest=$digest") || code=000
 	if [ "$code" != 201 ]; then
 		echo "push_blob: PUT $digest to $repo answered $code" >&2
 		return 1
@@ -146,7 +172,7 @@ push_manifest() {
 	hdrs=$(mktemp) || return 1
 	code=$(_sigil_curl -o /dev/null -D "$hdrs" -w '%{http_code}' -X PUT \
 		-H "Content-Type: $mt" --data-binary "@$file" \
-		"http://$REGISTRY/v2/$repo/manifests/$ref")
+		"http://$REGISTRY/v2/$repo/manifests/$ref") || code=000
 	digest=$(tr -d '\r' <"$hdrs" | sed -n 's/^[Dd]ocker-[Cc]ontent-[Dd]igest: *//p' | tail -1)
 	rm -f "$hdrs"
 	if [ "$code" != 201 ]; then
@@ -185,8 +211,11 @@ open(os.path.join(work, "layer.tar.gz"), "wb").write(gz.getvalue())
 open(os.path.join(work, "config.json"), "wb").write(
     json.dumps(config, separators=(",", ":"), sort_keys=True).encode())
 EOF
-	config_digest=$(push_blob "$repo" "$work/config.json") &&
-		layer_digest=$(push_blob "$repo" "$work/layer.tar.gz") || { rm -rf "$work"; return 1; }
+	if ! config_digest=$(push_blob "$repo" "$work/config.json") ||
+		! layer_digest=$(push_blob "$repo" "$work/layer.tar.gz"); then
+		rm -rf "$work"
+		return 1
+	fi
 	config_size=$(stat -c %s "$work/config.json")
 	layer_size=$(stat -c %s "$work/layer.tar.gz")
 	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'\
