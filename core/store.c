@@ -76,10 +76,14 @@ int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t 
 
 	if ((err = sg_digest_check(digest, data, len, e)) < 0)
 		return err;
-	if ((err = s->ops->has_blob(s, digest, e)) < 0)
-		return err;
-	if (err == 1)
-		return 0;
+	/* Asking first costs a round trip; for small blobs (payloads, configs) uploading
+	 * again is cheaper than asking, and the store keeps one copy either way. */
+	if (len > SG_SMALL_BLOB) {
+		if ((err = s->ops->has_blob(s, digest, e)) < 0)
+			return err;
+		if (err == 1)
+			return 0;
+	}
 	return s->ops->put_blob(s, digest, data, len, e);
 }
 

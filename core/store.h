@@ -41,7 +41,8 @@ int sg_store_put_manifest(sg_store *s, const char *ref, const void *data, size_t
 int sg_store_has_blob(sg_store *s, const char *digest, struct sg_error *e);
 /* Fetches a blob and checks its digest. */
 int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, struct sg_error *e);
-/* Uploads a blob unless already present. */
+/* Uploads a blob; one over SG_SMALL_BLOB bytes only if not already present. */
+#define SG_SMALL_BLOB (64u << 10)
 int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len,
 		      struct sg_error *e);
 void sg_store_free(sg_store *s);
