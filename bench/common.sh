@@ -8,7 +8,7 @@ PY="$(sigil_python)"
 WORK=$(mktemp -d)
 REG_PID=""
 bench_cleanup() {
-	[ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
+	if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null; wait "$REG_PID" 2>/dev/null || true; fi
 	rm -rf "$WORK"
 }
 trap bench_cleanup EXIT
