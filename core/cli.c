@@ -4,7 +4,7 @@
 #include "cli.h"
 #include "banned.h"
 
-int sg_cli_registry_opt(sg_opts *o, int opt, const char *arg)
+int sg_cli_registry_opt(const char *cmd, sg_opts *o, int opt, const char *arg)
 {
 	char *end;
 	long v;
@@ -19,8 +19,11 @@ int sg_cli_registry_opt(sg_opts *o, int opt, const char *arg)
 	case SG_OPT_TIMEOUT:
 		errno = 0;
 		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > 86400)
+		if (errno || *end || v <= 0 || v > 86400) {
+			fprintf(stderr, "sigil %s: invalid --timeout \"%s\" (seconds, 1 to 86400)\n",
+				cmd, arg);
 			return -1;
+		}
 		o->timeout_s = v;
 		return 1;
 	}

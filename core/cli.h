@@ -27,8 +27,9 @@ enum {
 	"      --allow-insecure-registry  skip TLS certificate verification\n" \
 	"      --timeout SECONDS          time-out for each registry request (default 60)\n"
 
-/* Handles one of the SG_OPT_* registry options. 1 if handled, 0 if not ours, -1 bad value. */
-int sg_cli_registry_opt(sg_opts *o, int opt, const char *arg);
+/* Handles one of the SG_OPT_* registry options. 1 if handled, 0 if not ours, -1 on a bad
+ * value (after saying so on stderr as "sigil <cmd>: ..."). */
+int sg_cli_registry_opt(const char *cmd, sg_opts *o, int opt, const char *arg);
 /* Prints "sigil <cmd>: <message>" from an error to stderr (one line, control chars stripped)
  * and returns the exit code that fits the error class. */
 int sg_cli_fail(const char *cmd, const sg_error *e);

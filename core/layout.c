@@ -216,15 +216,6 @@ static char *json_media_type(const void *data, size_t len)
 	return out;
 }
 
-static char *dup_s(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
 
 static int read_blob(sg_buf *out, const layout *l, const char *digest, const char *what,
 		     sg_error *e)
@@ -280,7 +271,7 @@ static int l_get_manifest(sg_store *s, const char *ref, sg_buf *body, char **med
 		sg_buf_reset(body);
 		goto done;
 	}
-	*media_type = d ? dup_s(d->media_type) : json_media_type(body->data, body->len);
+	*media_type = d ? strdup(d->media_type) : json_media_type(body->data, body->len);
 	if (d && !*media_type)
 		err = oom(e);
 done:
@@ -553,7 +544,7 @@ int sg_layout_open(sg_store **out, const char *path, int create, sg_error *e)
 		       (err = join(&p, path, "blobs/sha256", e)) < 0 ||
 		       (err = make_dir(p.s, e)) < 0 || (err = create_index(path, e)) < 0))
 		return err;
-	if (!(l = calloc(1, sizeof(*l))) || !(l->path = dup_s(path)) ||
+	if (!(l = calloc(1, sizeof(*l))) || !(l->path = strdup(path)) ||
 	    !(l->base.name = malloc(strlen(path) + 5))) {
 		err = oom(e);
 		goto done;

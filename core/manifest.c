@@ -39,15 +39,6 @@ static int oom(sg_error *e)
 	return sg_err(e, SG_ERROR, "out of memory");
 }
 
-static char *dup_s(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
 
 int sg_media_type_is_index(const char *mt)
 {
@@ -110,7 +101,7 @@ static int opt_string(char **out, const json_t *obj, const char *key, const char
 		return 0;
 	if (!json_is_string(v))
 		return bad(e, at(&w, parent, key, -1), "must be a string");
-	if (!(*out = dup_s(json_string_value(v))))
+	if (!(*out = strdup(json_string_value(v))))
 		return oom(e);
 	return 0;
 }
@@ -172,7 +163,7 @@ static int descriptor(sg_desc *d, json_t *obj, const char *where_, int with_plat
 	v = json_object_get(obj, "mediaType");
 	if (!json_is_string(v) || !json_string_length(v))
 		return bad(e, at(&w, where_, "mediaType", -1), "missing or not a non-empty string");
-	if (!(d->media_type = dup_s(json_string_value(v))))
+	if (!(d->media_type = strdup(json_string_value(v))))
 		return oom(e);
 	v = json_object_get(obj, "digest");
 	if (!json_is_string(v))
@@ -181,7 +172,7 @@ static int descriptor(sg_desc *d, json_t *obj, const char *where_, int with_plat
 		return sg_err(e, SG_EINVALID, "manifest: %s: invalid digest \"%s\"",
 			      at(&w, where_, "digest", -1),
 			      sg_printable(shown, sizeof(shown), json_string_value(v)));
-	if (!(d->digest = dup_s(json_string_value(v))))
+	if (!(d->digest = strdup(json_string_value(v))))
 		return oom(e);
 	v = json_object_get(obj, "size");
 	if (!json_is_integer(v))
@@ -275,7 +266,7 @@ static int media_type(sg_manifest *m, const json_t *root, const char *content_ty
 		err = bad(e, "mediaType", "missing, and no Content-Type to go by");
 		goto done;
 	}
-	if (!(m->media_type = v ? dup_s(json_string_value(v)) : ct)) {
+	if (!(m->media_type = v ? strdup(json_string_value(v)) : ct)) {
 		err = oom(e);
 		goto done;
 	}

@@ -21,6 +21,29 @@ static int cmp_kv(const void *a, const void *b)
 	return c ? c : (x->pos < y->pos ? -1 : x->pos > y->pos);
 }
 
+/* {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
+ *  "type":"cosign container image signature"},"optional": -- the caller writes the value */
+static void write_critical(sg_gojson *w, const char *docker_ref, const char *digest)
+{
+	sg_gojson_obj_open(w);
+	sg_gojson_key(w, "critical");
+	sg_gojson_obj_open(w);
+	sg_gojson_key(w, "identity");
+	sg_gojson_obj_open(w);
+	sg_gojson_key(w, "docker-reference");
+	sg_gojson_str(w, docker_ref);
+	sg_gojson_obj_close(w);
+	sg_gojson_key(w, "image");
+	sg_gojson_obj_open(w);
+	sg_gojson_key(w, "docker-manifest-digest");
+	sg_gojson_str(w, digest);
+	sg_gojson_obj_close(w);
+	sg_gojson_key(w, "type");
+	sg_gojson_str(w, SG_COSIGN_SIG_TYPE);
+	sg_gojson_obj_close(w);
+	sg_gojson_key(w, "optional");
+}
+
 int sg_payload_build(sg_buf *out, const char *docker_ref, const char *digest, const sg_kv *ann,
 		     size_t nann, sg_error *e)
 {
@@ -31,23 +54,7 @@ int sg_payload_build(sg_buf *out, const char *docker_ref, const char *digest, co
 	if (!sg_digest_valid(digest))
 		return sg_err(e, SG_EINVALID, "invalid digest %s", digest);
 	sg_gojson_init(&w, out);
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "critical");
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "identity");
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "docker-reference");
-	sg_gojson_str(&w, docker_ref);
-	sg_gojson_obj_close(&w);
-	sg_gojson_key(&w, "image");
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "docker-manifest-digest");
-	sg_gojson_str(&w, digest);
-	sg_gojson_obj_close(&w);
-	sg_gojson_key(&w, "type");
-	sg_gojson_str(&w, SG_COSIGN_SIG_TYPE);
-	sg_gojson_obj_close(&w);
-	sg_gojson_key(&w, "optional");
+	write_critical(&w, docker_ref, digest);
 	if (nann == 0) {
 		sg_gojson_null(&w);
 	} else {
@@ -155,23 +162,7 @@ int sg_payload_write(sg_buf *out, const sg_payload *p)
 	sg_gojson w;
 
 	sg_gojson_init(&w, out);
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "critical");
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "identity");
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "docker-reference");
-	sg_gojson_str(&w, p->docker_ref);
-	sg_gojson_obj_close(&w);
-	sg_gojson_key(&w, "image");
-	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "docker-manifest-digest");
-	sg_gojson_str(&w, p->digest);
-	sg_gojson_obj_close(&w);
-	sg_gojson_key(&w, "type");
-	sg_gojson_str(&w, SG_COSIGN_SIG_TYPE);
-	sg_gojson_obj_close(&w);
-	sg_gojson_key(&w, "optional");
+	write_critical(&w, p->docker_ref, p->digest);
 	if (p->optional)
 		sg_gojson_value(&w, p->optional);
 	else

@@ -301,14 +301,12 @@ int cmd_sign(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:a:yh", longopts, NULL)) != -1) {
-		if ((r = sg_cli_registry_opt(&opts, c, optarg)) != 0) {
-			if (r < 0) {
-				fprintf(stderr, "sigil sign: invalid --timeout \"%s\"\n", optarg);
-				rc = SG_EXIT_USAGE;
-				goto done;
-			}
-			continue;
+		if ((r = sg_cli_registry_opt("sign", &opts, c, optarg)) < 0) {
+			rc = SG_EXIT_USAGE;
+			goto done;
 		}
+		if (r)
+			continue;
 		switch (c) {
 		case 'k': keypath = optarg; break;
 		case 'a':
