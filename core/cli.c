@@ -16,6 +16,9 @@ int sg_cli_registry_opt(const char *cmd, sg_opts *o, int opt, const char *arg)
 	case SG_OPT_ALLOW_INSECURE:
 		o->allow_insecure = 1;
 		return 1;
+	case SG_OPT_CACERT:
+		o->cacert = arg;
+		return 1;
 	case SG_OPT_TIMEOUT:
 		errno = 0;
 		v = strtol(arg, &end, 10);

@@ -16,16 +16,19 @@ enum {
 	SG_OPT_ALLOW_HTTP = 0x1000,
 	SG_OPT_ALLOW_INSECURE,
 	SG_OPT_TIMEOUT,
+	SG_OPT_CACERT,
 	SG_OPT_REGISTRY_LAST
 };
 #define SG_REGISTRY_LONGOPTS \
 	{ "allow-http-registry", no_argument, NULL, SG_OPT_ALLOW_HTTP }, \
 	{ "allow-insecure-registry", no_argument, NULL, SG_OPT_ALLOW_INSECURE }, \
-	{ "timeout", required_argument, NULL, SG_OPT_TIMEOUT }
+	{ "timeout", required_argument, NULL, SG_OPT_TIMEOUT }, \
+	{ "registry-cacert", required_argument, NULL, SG_OPT_CACERT }
 #define SG_REGISTRY_HELP \
 	"      --allow-http-registry      allow plain HTTP to registries other than localhost\n" \
 	"      --allow-insecure-registry  skip TLS certificate verification\n" \
-	"      --timeout SECONDS          time-out for each registry request (default 60)\n"
+	"      --timeout SECONDS          time-out for each registry request (default 60)\n" \
+	"      --registry-cacert FILE     trust the CA certificates in FILE (PEM) for registries\n"
 
 /* Handles one of the SG_OPT_* registry options. 1 if handled, 0 if not ours, -1 on a bad
  * value (after saying so on stderr as "sigil <cmd>: ..."). */

@@ -388,6 +388,8 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(s->curl, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	if (sg_ctx_opts(s->ctx)->cacert)
+		curl_easy_setopt(s->curl, CURLOPT_CAINFO, sg_ctx_opts(s->ctx)->cacert);
 	if (build_headers(&hdrs, r, auth)) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;

@@ -52,6 +52,7 @@ typedef struct sg_opts {
 	int allow_http;          /* --allow-http-registry */
 	int allow_insecure;      /* --allow-insecure-registry: skip TLS verification */
 	long timeout_s;          /* overall per-request timeout, 0 = default */
+	const char *cacert;      /* --registry-cacert: PEM bundle to trust instead of the system's */
 	const char *docker_config_dir; /* NULL: $DOCKER_CONFIG, else ~/.docker */
 } sg_opts;
 
