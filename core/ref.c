@@ -376,6 +376,10 @@ static int parse_oci_ref(sg_ref *r, const char *s, sg_error *e)
 		return err;
 	if (n == 0)
 		return bad(e, s, "oci: needs a layout directory path");
+	/* "@sha256"/"@sha512" in a path would read as a digest once a tag is printed after it. */
+	for (p = rest; p < rest + n; p++)
+		if (*p == '@' && (!strncmp(p + 1, "sha256", 6) || !strncmp(p + 1, "sha512", 6)))
+			return bad(e, s, "oci: path contains an '@sha256'/'@sha512' that is not a digest");
 	if (!(r->path = dup_n(rest, n)) || !(r->repository = oci_identity(r->path)))
 		return oom(e);
 	return 0;
