@@ -1,5 +1,6 @@
 /* A store over the OCI distribution API (libcurl): token and basic auth, manual redirects
  * (Authorization never leaves the registry's origin), size caps in the write callback. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 
 #define DEFAULT_TIMEOUT_S 60
 #define MAX_REDIRECTS 10
+#define MAX_ATTEMPTS 4          /* one try and three retries of a transient failure */
+#define RETRY_BASE_MS 200       /* 200, 400, 800 ms, each with up to 50% jitter */
+#define RETRY_AFTER_MAX_S 10    /* a longer Retry-After is not waited for */
 #define TOKEN_SKEW_S 10
 #define TOKEN_DEFAULT_TTL_S 60
 
@@ -58,8 +62,9 @@ struct req {
 	int follow;              /* follow redirects (GET / HEAD only) */
 	/* results */
 	long status;
+	int curl_rc;             /* CURLcode of the last transfer */
 	sg_buf err_body;         /* non-2xx body, SG_MAX_HTTP_SMALL */
-	char *ctype, *digest, *location, *www_auth;
+	char *ctype, *digest, *location, *www_auth, *retry_after;
 };
 
 struct sink {
@@ -284,8 +289,10 @@ static void req_reset_results(struct req *r)
 	free(r->digest);
 	free(r->location);
 	free(r->www_auth);
-	r->ctype = r->digest = r->location = r->www_auth = NULL;
+	free(r->retry_after);
+	r->ctype = r->digest = r->location = r->www_auth = r->retry_after = NULL;
 	r->status = 0;
+	r->curl_rc = 0;
 	sg_buf_reset(&r->err_body);
 }
 
@@ -354,6 +361,7 @@ static void collect_headers(reg_store *s, struct req *r)
 	r->ctype = header_dup(s->curl, "Content-Type");
 	r->digest = header_dup(s->curl, "Docker-Content-Digest");
 	r->www_auth = header_dup(s->curl, "WWW-Authenticate");
+	r->retry_after = header_dup(s->curl, "Retry-After");
 	if (r->status < 300 || r->status >= 400)
 		r->location = header_dup(s->curl, "Location");
 	else if (curl_easy_getinfo(s->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
@@ -405,6 +413,7 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 		curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, r->body);
 	}
 	rc = curl_easy_perform(s->curl);
+	r->curl_rc = (int)rc;
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
 	/* An error body over its cap still leaves a usable status. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && k.toobig == 2 && r->status)) {
@@ -786,15 +795,56 @@ static int on_challenge(reg_store *s, const struct req *r, int act, sg_error *e)
 
 /* Runs a request with the auth dance: anonymous (or cached auth) first, and on 401 one
  * retry after learning the challenge. The final status is left in r->status. */
+/* Failures worth another try: the server said "not now", or the connection broke before a
+ * reply. A time-out is not retried (it would multiply the wait), nor is anything that
+ * answered definitely. */
+static int transient(const struct req *r, int err)
+{
+	if (err == SG_ENET)
+		return r->curl_rc == CURLE_COULDNT_CONNECT || r->curl_rc == CURLE_SEND_ERROR ||
+		       r->curl_rc == CURLE_RECV_ERROR || r->curl_rc == CURLE_GOT_NOTHING ||
+		       r->curl_rc == CURLE_PARTIAL_FILE;
+	return err == 0 && (r->status == 429 || r->status == 500 || r->status == 502 ||
+			    r->status == 503 || r->status == 504);
+}
+
+/* Bounded exponential back-off with jitter; a Retry-After in seconds is honoured up to
+ * RETRY_AFTER_MAX_S. */
+static void back_off(const struct req *r, int retry)
+{
+	long ms = (long)RETRY_BASE_MS << (retry - 1);
+	struct timespec ts;
+	char *end;
+
+	ms += (long)randombytes_uniform((uint32_t)ms / 2 + 1);
+	if (r->retry_after) {
+		long secs = strtol(r->retry_after, &end, 10);
+
+		if (end != r->retry_after && *end == '\0' && secs >= 0)
+			ms = (secs > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : secs) * 1000;
+	}
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* One authenticated exchange: answers a 401 challenge once, retries transient failures. */
 static int reg_do(reg_store *s, struct req *r, int act, const char *what, sg_error *e)
 {
 	const char *auth;
-	int attempt, err;
+	int attempt, retry = 0, err;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((err = auth_for(&auth, s, act, e)) < 0)
 			return err;
-		if ((err = perform(s, r, auth, s->base_url, what, e)) < 0)
+		for (;;) {
+			err = perform(s, r, auth, s->base_url, what, e);
+			if (!transient(r, err) || ++retry >= MAX_ATTEMPTS)
+				break;
+			back_off(r, retry);
+		}
+		if (err < 0)
 			return err;
 		if (r->status != 401)
 			return 0;

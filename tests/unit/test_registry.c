@@ -753,6 +753,62 @@ static void test_basic_and_errors(void **state)
 	sg_buf_release(&b);
 }
 
+/* ---- retries ---- */
+
+static int flaky_count;
+
+static void flaky_handler(struct fake *f, const struct logged *r, const unsigned char *body,
+			  sg_buf *resp)
+{
+	(void)f;
+	(void)body;
+	if (!strcmp(r->target, "/v2/ns/app/manifests/flaky")) {
+		/* two transient failures, then the answer */
+		if (flaky_count++ < 2)
+			respond_str(resp, flaky_count == 1 ? 503 : 429, "Retry-After: 0\r\n", "");
+		else
+			respond_str(resp, 200, "Content-Type: " SG_MT_OCI_MANIFEST "\r\n", manifest_json);
+	} else if (!strcmp(r->target, "/v2/ns/app/manifests/busy")) {
+		respond_str(resp, 503, "Retry-After: 0\r\n", "");
+	} else if (!strcmp(r->target, "/v2/ns/app/manifests/denied")) {
+		respond_str(resp, 400, "", "{\"errors\":[{\"code\":\"X\",\"message\":\"no\"}]}");
+	} else {
+		respond_str(resp, 404, "", "");
+	}
+}
+
+static void test_retries(void **state)
+{
+	struct fake *f = *state;
+	sg_buf b = SG_BUF_INIT(SG_MAX_MANIFEST);
+	char *mt = NULL, d[SG_DIGEST_MAX];
+	sg_error e = { 0 };
+	sg_store *s;
+	int n;
+
+	f->handler = flaky_handler;
+	s = open_store(f, "ns/app");
+	/* 503 and 429 (with Retry-After) are retried; the third answer is used */
+	flaky_count = 0;
+	n = nlog(f);
+	if (sg_store_get_manifest(s, "flaky", &b, &mt, d, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(nlog(f), n + 3);
+	free(mt);
+	mt = NULL;
+	/* a registry that stays unavailable: bounded attempts, then a clear error */
+	n = nlog(f);
+	sg_buf_reset(&b);
+	assert_int_equal(sg_store_get_manifest(s, "busy", &b, &mt, d, &e), SG_ENET);
+	assert_non_null(strstr(e.msg, "HTTP 503"));
+	assert_int_equal(nlog(f), n + 4);
+	/* a definite answer is not retried */
+	n = nlog(f);
+	assert_int_equal(sg_store_get_manifest(s, "denied", &b, &mt, d, &e), SG_ENET);
+	assert_int_equal(nlog(f), n + 1);
+	sg_buf_release(&b);
+}
+
 static void test_unreachable(void **state)
 {
 	struct fake *f = *state;
@@ -804,6 +860,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_token_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_basic_and_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
 	};
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
