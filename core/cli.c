@@ -33,6 +33,19 @@ int sg_cli_registry_opt(const char *cmd, sg_opts *o, int opt, const char *arg)
 	return 0;
 }
 
+int sg_cli_bad_option(const char *cmd, char **argv, int c)
+{
+	sg_error e = { 0 };
+
+	if (c == ':')
+		sg_err(&e, SG_EINVALID, "option %s needs a value (see --help)", argv[optind - 1]);
+	else if (optopt)
+		sg_err(&e, SG_EINVALID, "unknown option -%c (see --help)", optopt);
+	else
+		sg_err(&e, SG_EINVALID, "unknown option %s (see --help)", argv[optind - 1]);
+	return sg_cli_fail(cmd, &e);
+}
+
 int sg_cli_exit_code(int code)
 {
 	return code == SG_EVERIFY ? SG_EXIT_FAIL : SG_EXIT_USAGE;

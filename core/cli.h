@@ -36,6 +36,9 @@ int sg_cli_registry_opt(const char *cmd, sg_opts *o, int opt, const char *arg);
 /* Prints "sigil <cmd>: <message>" from an error to stderr (one line, control chars stripped)
  * and returns the exit code that fits the error class. */
 int sg_cli_fail(const char *cmd, const sg_error *e);
+/* After getopt_long (run with opterr = 0 and an optstring starting with ':') returned c = '?'
+ * or ':': one line naming the bad option or the missing value. Returns SG_EXIT_USAGE. */
+int sg_cli_bad_option(const char *cmd, char **argv, int c);
 /* Exit code for an error class: SG_EVERIFY -> 1, everything else -> 2. */
 int sg_cli_exit_code(int code);
 

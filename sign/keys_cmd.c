@@ -42,19 +42,6 @@ static const char pub_usage[] =
 	"      --outfile FILE             write to FILE instead of stdout\n";
 
 /* One line on stderr for a getopt failure; exit status 2. */
-static int bad_option(const char *cmd, char **argv, int c)
-{
-	sg_error e = { 0 };
-
-	if (c == ':')
-		sg_err(&e, SG_EINVALID, "option %s needs a value (see --help)", argv[optind - 1]);
-	else if (optopt)
-		sg_err(&e, SG_EINVALID, "unknown option -%c (see --help)", optopt);
-	else
-		sg_err(&e, SG_EINVALID, "unknown option %s (see --help)", argv[optind - 1]);
-	return sg_cli_fail(cmd, &e);
-}
-
 static int usage_fail(const char *cmd, const char *msg, const char *arg)
 {
 	sg_error e = { 0 };
@@ -150,7 +137,7 @@ int cmd_generate_key_pair(int argc, char **argv)
 		case 'o': prefix = optarg; break;
 		case 'f': force = 1; break;
 		case 'h': fputs(gen_usage, stdout); return SG_EXIT_OK;
-		default: return bad_option(cmd, argv, c);
+		default: return sg_cli_bad_option(cmd, argv, c);
 		}
 	}
 	if (optind < argc)
@@ -183,7 +170,7 @@ int cmd_import_key_pair(int argc, char **argv)
 		case 'o': prefix = optarg; break;
 		case 'f': force = 1; break;
 		case 'h': fputs(imp_usage, stdout); return SG_EXIT_OK;
-		default: return bad_option(cmd, argv, c);
+		default: return sg_cli_bad_option(cmd, argv, c);
 		}
 	}
 	if (optind < argc)
@@ -222,7 +209,7 @@ int cmd_public_key(int argc, char **argv)
 		case 'k': keypath = optarg; break;
 		case 'O': outfile = optarg; break;
 		case 'h': fputs(pub_usage, stdout); return SG_EXIT_OK;
-		default: return bad_option(cmd, argv, c);
+		default: return sg_cli_bad_option(cmd, argv, c);
 		}
 	}
 	if (optind < argc)

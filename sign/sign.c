@@ -300,7 +300,8 @@ int cmd_sign(int argc, char **argv)
 	int c, r, rc = SG_EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:a:yh", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:a:yh", longopts, NULL)) != -1) {
 		if ((r = sg_cli_registry_opt("sign", &opts, c, optarg)) < 0) {
 			rc = SG_EXIT_USAGE;
 			goto done;
@@ -325,12 +326,13 @@ int cmd_sign(int argc, char **argv)
 			}
 			break;
 		case 'h': fputs(usage, stdout); goto done;
-		default: fputs(usage, stderr); rc = SG_EXIT_USAGE; goto done;
+		default:
+			rc = sg_cli_bad_option("sign", argv, c);
+			goto done;
 		}
 	}
 	if (!keypath || optind >= argc) {
-		fprintf(stderr, "sigil sign: %s\n", !keypath ? "--key is required" : "no image given");
-		fputs(usage, stderr);
+		fprintf(stderr, "sigil sign: %s\n", !keypath ? "--key is required" : "no image given (see --help)");
 		rc = SG_EXIT_USAGE;
 		goto done;
 	}

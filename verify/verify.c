@@ -229,7 +229,8 @@ int cmd_verify(int argc, char **argv)
 	int c, r, i, rc = SG_EXIT_OK;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:a:o:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:a:o:h", longopts, NULL)) != -1) {
 		if ((r = sg_cli_registry_opt("verify", &opts, c, optarg)) < 0) {
 			rc = SG_EXIT_USAGE;
 			goto done;
@@ -257,12 +258,13 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 'I': break;
 		case 'h': fputs(usage, stdout); goto done;
-		default: fputs(usage, stderr); rc = SG_EXIT_USAGE; goto done;
+		default:
+			rc = sg_cli_bad_option("verify", argv, c);
+			goto done;
 		}
 	}
 	if (!keypath || optind >= argc) {
-		fprintf(stderr, "sigil verify: %s\n", !keypath ? "--key is required" : "no image given");
-		fputs(usage, stderr);
+		fprintf(stderr, "sigil verify: %s\n", !keypath ? "--key is required" : "no image given (see --help)");
 		rc = SG_EXIT_USAGE;
 		goto done;
 	}
