@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Baseline for bench/sign-bulk.sh: the registry requests that signing N images needs, made by a
-minimal client with no crypto, over W parallel keep-alive connections. For each image:
-GET manifest, POST+PUT payload blob, GET .sig (404), POST+PUT config blob, PUT .sig manifest.
+minimal client with no crypto, over W parallel keep-alive connections (no waiting between write and re-read). For each image:
+GET manifest, POST+PUT payload blob, GET .sig (404), POST+PUT config blob, PUT .sig manifest,
+GET .sig again (the read-after-write that keeps concurrent signers from losing signatures).
 Prints the seconds taken. usage: registry_ceiling.py REGISTRY REPO N W"""
 import hashlib, http.client, json, sys, threading, time
 
@@ -47,6 +48,7 @@ def worker(ids):
                         "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "size": len(payload), "digest": pd,
                                     "annotations": {"dev.cosignproject.cosign/signature": "x"}}]}).encode()
         req("PUT", f"/v2/{repo}/manifests/{tag}", m, {"Content-Type": MT})
+        req("GET", f"/v2/{repo}/manifests/{tag}", headers={"Accept": MT})
 
 
 t0 = time.monotonic()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Signs N distinct images in one `sigil sign` invocation against a local docker-registry and
 # reports images/s (target >= 300), beside a baseline measured in the same run: a minimal
-# client (bench/registry_ceiling.py, no crypto, 8 keep-alive connections) making the same
+# client (bench/registry_ceiling.py, no crypto, 32 keep-alive connections) making the same
 # registry requests that signing needs. The ratio shows how close sigil is to what the
 # registry itself can take.
 . "$(dirname "$0")/common.sh"
@@ -9,7 +9,7 @@ N=${N:-500}
 "$PY" "$ROOT/bench/push_many.py" "$REGISTRY" bench/bulk "$N"
 imgs=()
 for i in $(seq 0 $((N - 1))); do imgs+=("$REGISTRY/bench/bulk:t$i"); done
-base=$("$PY" "$ROOT/bench/registry_ceiling.py" "$REGISTRY" bench/bulk "$N" 8)
+base=$("$PY" "$ROOT/bench/registry_ceiling.py" "$REGISTRY" bench/bulk "$N" 32)
 t0=$(now_ns)
 "$SIGIL" sign --key "$WORK/k.key" "${imgs[@]}" > "$WORK/out" 2> "$WORK/err"
 t1=$(now_ns)

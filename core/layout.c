@@ -41,6 +41,7 @@
 typedef struct layout {
 	sg_store base;
 	char *path;
+	int tag_lock;   /* fd holding the tag lock (flock on PATH/oci-layout), or -1 */
 } layout;
 
 typedef struct lpath {
@@ -450,19 +451,53 @@ done:
 	return err;
 }
 
+/* The lock around a whole read-modify-write of a tag (signing, attesting). It is taken on
+ * PATH/oci-layout, not on the directory, so that index.json's own lock can be taken while
+ * it is held. */
+static int l_lock(sg_store *s, int on, sg_error *e)
+{
+	layout *l = (layout *)s;
+	lpath p;
+	int err;
+
+	if (!on) {
+		if (l->tag_lock >= 0)
+			close(l->tag_lock); /* releases the flock */
+		l->tag_lock = -1;
+		return 0;
+	}
+	if (l->tag_lock >= 0)
+		return 0;
+	if ((err = join(&p, l->path, "oci-layout", e)) < 0)
+		return err;
+	l->tag_lock = open(p.s, O_RDONLY | O_CLOEXEC);
+	if (l->tag_lock < 0)
+		return sg_err(e, SG_EIO, "%s: %s", l->base.name, strerror(errno));
+	while (flock(l->tag_lock, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(l->tag_lock);
+			l->tag_lock = -1;
+			return sg_err(e, SG_EIO, "%s: lock: %s", l->base.name, strerror(errno));
+		}
+	}
+	return 0;
+}
+
 static void l_free(sg_store *s)
 {
 	layout *l = (layout *)s;
 
 	if (!l)
 		return;
+	if (l->tag_lock >= 0)
+		close(l->tag_lock);
 	free(l->path);
 	free(l->base.name);
 	free(l);
 }
 
 static const sg_store_ops layout_ops = {
-	l_get_manifest, l_put_manifest, l_has_blob, l_get_blob, l_put_blob, l_free,
+	l_get_manifest, l_put_manifest, l_has_blob, l_get_blob, l_put_blob, l_free, l_lock,
 };
 
 /* Checks PATH/oci-layout, writing it first when creating. */
@@ -544,8 +579,12 @@ int sg_layout_open(sg_store **out, const char *path, int create, sg_error *e)
 		       (err = join(&p, path, "blobs/sha256", e)) < 0 ||
 		       (err = make_dir(p.s, e)) < 0 || (err = create_index(path, e)) < 0))
 		return err;
-	if (!(l = calloc(1, sizeof(*l))) || !(l->path = strdup(path)) ||
-	    !(l->base.name = malloc(strlen(path) + 5))) {
+	if (!(l = calloc(1, sizeof(*l)))) {
+		err = oom(e);
+		goto done;
+	}
+	l->tag_lock = -1;
+	if (!(l->path = strdup(path)) || !(l->base.name = malloc(strlen(path) + 5))) {
 		err = oom(e);
 		goto done;
 	}

@@ -1140,6 +1140,7 @@ static void reg_free(sg_store *st)
 
 static const sg_store_ops reg_ops = {
 	reg_get_manifest, reg_put_manifest, reg_has_blob, reg_get_blob, reg_put_blob, reg_free,
+	NULL, /* no lock: a registry has no compare-and-swap for tags */
 };
 
 /* Repository names as the distribution spec spells them: lowercase path components that

@@ -30,6 +30,16 @@ typedef int (*sg_sigimage_dup_fn)(const sg_desc *existing, const sg_desc *layer,
  * a duplicate by is_dup (NULL: identical annotations). Returns 1 if appended, 0 if not. */
 int sg_sigimage_append(sg_sigimage *img, const sg_desc *layer, sg_sigimage_dup_fn is_dup,
 		       void *ud, struct sg_error *e);
+/* Adds layer to the signature image at tag, keeping every layer others put there, even when
+ * several signers write the tag at once (the layer's blob must already be present):
+ * - a store that can lock (an OCI layout) is locked around the read-modify-write;
+ * - a registry cannot compare-and-swap a tag, so after writing, the tag is read again once
+ *   the writers that may have read the old version have had time to finish (twice the time
+ *   our own read-modify-write took, with jitter); if our layer is gone, it is merged into
+ *   what is there now and written again, up to a bound.
+ * *added is 1 if the layer was added, 0 if an equal one was already there (is_dup). */
+int sg_sigimage_add(struct sg_store *s, const char *tag, const sg_desc *layer,
+		    sg_sigimage_dup_fn is_dup, void *ud, int *added, struct sg_error *e);
 /* Uploads config, then PUTs the manifest at tag. Layer blobs must already be present. */
 int sg_sigimage_push(struct sg_store *s, const char *tag, const sg_sigimage *img,
 		     struct sg_error *e);

@@ -87,6 +87,17 @@ int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t 
 	return s->ops->put_blob(s, digest, data, len, e);
 }
 
+int sg_store_lock(sg_store *s, int on, sg_error *e)
+{
+	int err;
+
+	if (!s->ops->lock)
+		return 0;
+	if ((err = s->ops->lock(s, on, e)) < 0)
+		return err;
+	return 1;
+}
+
 void sg_store_free(sg_store *s)
 {
 	if (s)

@@ -24,6 +24,10 @@ typedef struct sg_store_ops {
 	int (*put_blob)(sg_store *s, const char *digest, const void *data, size_t len,
 			struct sg_error *e);
 	void (*free)(sg_store *s);
+	/* Optional: holds (on = 1) or releases (on = 0) an exclusive lock that serialises
+	 * read-modify-write of tags between processes sharing the store. NULL where the store
+	 * has none (a registry: see sg_sigimage_add for what is done there instead). */
+	int (*lock)(sg_store *s, int on, struct sg_error *e);
 } sg_store_ops;
 
 struct sg_store {
@@ -46,6 +50,8 @@ int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, struct sg_er
 int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len,
 		      struct sg_error *e);
 void sg_store_free(sg_store *s);
+/* 1 if the store can lock (then locked/unlocked), 0 if it cannot, <0 on error. */
+int sg_store_lock(sg_store *s, int on, struct sg_error *e);
 
 /* Process-wide options and shared state for one command run (no globals in the core). */
 typedef struct sg_opts {

@@ -27,7 +27,7 @@ static const char usage[] =
 	"      --tlog-upload=false        accepted for cosign compatibility (sigil never uploads)\n"
 	SG_REGISTRY_HELP;
 
-#define MAX_WORKERS 8
+#define MAX_WORKERS 32
 
 /* What every worker shares. The key is read-only; its secret bytes are touched only under
  * key_lock (its guarded memory is unprotected only for the instant of a signature). Two
@@ -121,7 +121,6 @@ static int sign_one(struct sign_job *j, sg_ctx *ctx, const sg_ref *ref, char **o
 	sg_buf b64 = SG_BUF_INIT(4096);
 	char digest[SG_DIGEST_MAX], payload_digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	struct dup_check dc = { j->pub, &payload };
-	sg_sigimage img = { NULL, 0 };
 	sg_desc layer = { 0 };
 	unsigned char *sig = NULL;
 	char *mt = NULL, *repo = NULL;
@@ -164,16 +163,7 @@ static int sign_one(struct sign_job *j, sg_ctx *ctx, const sg_ref *ref, char **o
 		goto done;
 	}
 	locked = 1;
-	err = sg_sigimage_load(&img, store, tag, e);
-	if (err == SG_ENOTFOUND)
-		err = 0;
-	if (err < 0)
-		goto done;
-	if ((appended = sg_sigimage_append(&img, &layer, is_dup, &dc, e)) < 0) {
-		err = appended;
-		goto done;
-	}
-	if (appended && (err = sg_sigimage_push(store, tag, &img, e)) < 0)
+	if ((err = sg_sigimage_add(store, tag, &layer, is_dup, &dc, &appended, e)) < 0)
 		goto done;
 	*out = sg_strprintf("%s@%s\n", repo, digest);
 	*msg = sg_strprintf("%s %s:%s\n", appended ? "Pushed signature to" : "Already signed:",
@@ -187,7 +177,6 @@ done:
 	if (locked)
 		tag_release(j, tag);
 	json_decref(layer.annotations);
-	sg_sigimage_release(&img);
 	sg_buf_release(&manifest);
 	sg_buf_release(&payload);
 	sg_buf_release(&b64);

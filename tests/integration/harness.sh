@@ -29,8 +29,10 @@ pass() { CHECKS=$((CHECKS + 1)); echo "ok $CHECKS - $1"; }
 fail() {
 	CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1))
 	echo "not ok $CHECKS - $1"
-	echo "#   exit $RC; stderr:"; sed 's/^/#     /' "$T/err" | head -20
-	echo "#   stdout:"; sed 's/^/#     /' "$T/out" | head -10
+	echo "#   exit $RC; stderr:"
+	if [ -f "$T/err" ]; then sed 's/^/#     /' "$T/err" | head -20; fi
+	echo "#   stdout:"
+	if [ -f "$T/out" ]; then sed 's/^/#     /' "$T/out" | head -10; fi
 }
 
 # expect CODE DESC ARGS...: sigil ARGS must exit with CODE
