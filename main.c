@@ -9,6 +9,8 @@
 #include "sign/sign.h"
 #include "sign/keys_cmd.h"
 #include "verify/verify.h"
+#include "attest/attest.h"
+#include "sbom/sbom.h"
 
 struct command {
 	const char *name;
@@ -25,6 +27,9 @@ static const struct command commands[] = {
 	{ "public-key", cmd_public_key, "print the public key of a private key file" },
 	{ "sign", cmd_sign, "sign images (cosign .sig format)" },
 	{ "verify", cmd_verify, "verify images' signatures against a public key" },
+	{ "attest", cmd_attest, "attach signed in-toto attestations to images (cosign .att format)" },
+	{ "verify-attestation", cmd_verify_attestation, "verify images' attestations against a public key" },
+	{ "sbom", cmd_sbom, "write an SPDX SBOM of an image's packages" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

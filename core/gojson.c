@@ -186,31 +186,55 @@ static int cmp_keys(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Go formats float64 with strconv 'f' or 'e' depending on magnitude, shortest round trip. */
+/* Go formats float64 with strconv 'f' or 'e' depending on magnitude, shortest round trip.
+ * The shortest %.*e that reads back gives Go's digits and exponent; 'f' is laid out from
+ * them by hand, since %g would switch to an exponent for e.g. 100 ("1e+02"). */
 static void put_real(sg_gojson *w, double d)
 {
-	char tmp[64];
+	char sci[64], tmp[64], digits[24];
 	double a = fabs(d);
-	int prec, n = 0;
+	int prec, n = 0, nd = 0, x, i;
+	const char *p;
 
 	if (!isfinite(d)) {
 		w->err = SG_EINVALID;
 		return;
 	}
-	for (prec = 1; prec <= 17; prec++) {
-		if (a != 0 && (a < 1e-6 || a >= 1e21))
-			n = snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, d);
-		else
-			n = snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
+	for (prec = 0; prec <= 16; prec++) {
+		snprintf(sci, sizeof(sci), "%.*e", prec, d);
+		if (strtod(sci, NULL) == d)
 			break;
 	}
 	if (a != 0 && (a < 1e-6 || a >= 1e21)) {
-		/* Go writes e-07, not e-07's C twin with more digits; strip a leading exponent 0. */
-		char *e = strchr(tmp, 'e');
-		if (e && (e[1] == '-' || e[1] == '+') && e[2] == '0' && e[3]) {
+		/* Go writes e-07 as e-7; the exponent of such a number has at least 2 digits */
+		char *e = strchr(sci, 'e');
+
+		if (e && e[1] == '-' && e[2] == '0' && e[3])
 			memmove(e + 2, e + 3, strlen(e + 3) + 1);
-			n--;
+		before_value(w);
+		put(w, sci, strlen(sci));
+		return;
+	}
+	for (p = sci; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9' && nd < (int)sizeof(digits))
+			digits[nd++] = *p;
+	x = (int)strtol(p + 1, NULL, 10); /* d = digits[0].digits[1..] * 10^x, -7 < x < 21 */
+	while (nd > 1 && digits[nd - 1] == '0')
+		digits[--nd] = 0;
+	if (d < 0 || (d == 0 && signbit(d)))
+		tmp[n++] = '-';
+	if (x < 0) {
+		tmp[n++] = '0';
+		tmp[n++] = '.';
+		for (i = 0; i < -x - 1; i++)
+			tmp[n++] = '0';
+		for (i = 0; i < nd; i++)
+			tmp[n++] = digits[i];
+	} else {
+		for (i = 0; i < nd || i <= x; i++) {
+			if (i == x + 1)
+				tmp[n++] = '.';
+			tmp[n++] = i < nd ? digits[i] : '0';
 		}
 	}
 	before_value(w);

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Packs a directory into an OCI image layout (one gzip layer), deterministically.
 
-usage: mkimage.py ROOTFS LAYOUT_DIR [TAG] [--push REGISTRY/REPO:TAG]
+usage: mkimage.py ROOTFS LAYOUT_DIR [TAG] [--layer DIR]... [--push REGISTRY/REPO:TAG]
 
 Same input, same bytes: fixed mtime, uid/gid 0, sorted entries, gzip without timestamp.
+Each --layer DIR adds a layer above ROOTFS, in order, packed as is: files named
+.wh.NAME and .wh..wh..opq in it are OCI whiteouts.
 With --push, the image is also uploaded to a registry over plain HTTP (tests and demo only).
 """
 import gzip, hashlib, io, json, os, sys, tarfile, urllib.request
@@ -34,25 +36,31 @@ def sha(b):
     return "sha256:" + hashlib.sha256(b).hexdigest()
 
 
-def build(root):
-    raw = layer_tar(root)
-    gz = io.BytesIO()
-    with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0, compresslevel=9) as g:
-        g.write(raw)
-    layer = gz.getvalue()
+def build(roots):
+    layers, diff_ids = [], []
+    for root in roots:
+        raw = layer_tar(root)
+        gz = io.BytesIO()
+        with gzip.GzipFile(fileobj=gz, mode="wb", mtime=0, compresslevel=9) as g:
+            g.write(raw)
+        layers.append(gz.getvalue())
+        diff_ids.append(sha(raw))
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2000-01-01T00:00:00Z",
         "config": {"Cmd": ["/usr/bin/hello"]},
-        "rootfs": {"type": "layers", "diff_ids": [sha(raw)]},
-        "history": [{"created": "2000-01-01T00:00:00Z", "created_by": "mkimage.py"}],
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": [{"created": "2000-01-01T00:00:00Z", "created_by": "mkimage.py"}] * len(roots),
     }, separators=(",", ":"), sort_keys=True).encode()
     manifest = json.dumps({
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
         "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(config), "digest": sha(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": len(layer), "digest": sha(layer)}],
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": len(l), "digest": sha(l)}
+                   for l in layers],
     }, separators=(",", ":")).encode()
-    return {sha(layer): layer, sha(config): config}, manifest
+    blobs = {sha(l): l for l in layers}
+    blobs[sha(config)] = config
+    return blobs, manifest
 
 
 def write_layout(out, blobs, manifest, tag):
@@ -95,11 +103,16 @@ def main():
         i = args.index("--push")
         target = args[i + 1]
         del args[i:i + 2]
+    extra = []
+    while "--layer" in args:
+        i = args.index("--layer")
+        extra.append(args[i + 1])
+        del args[i:i + 2]
     if len(args) < 2:
         sys.exit(__doc__)
     root, out = args[0], args[1]
     tag = args[2] if len(args) > 2 else "latest"
-    blobs, manifest = build(root)
+    blobs, manifest = build([root] + extra)
     if out != "-":
         write_layout(out, blobs, manifest, tag)
     if target:

@@ -10,6 +10,13 @@ an attacker with push access could.
         WHAT = payload (flip a byte of the newest payload, keep its signature)
                signature (flip a byte of the newest signature)
                copy (copy the .sig manifest as-is to tag DEST)
+  regtool.py att HOST REPO ATTTAG WHAT             -> rewrites the newest envelope of an .att image:
+        WHAT = payload (change the statement inside, keep the signature)
+               sig (flip a byte of the first signature)
+               type (change the payloadType, keep the signature)
+               nosig (empty the signature list)
+               twosig (put a corrupted copy of the signature before the good one)
+               dup (repeat the "payload" key: a duplicate-key envelope)
 """
 import base64, hashlib, http.client, json, sys
 
@@ -70,6 +77,31 @@ def tamper(host, repo, tag, what, dest=None):
     put_manifest(host, repo, tag, json.dumps(man, separators=(",", ":")).encode())
 
 
+def att(host, repo, tag, what):
+    man = json.loads(get_manifest(host, repo, tag))
+    layer = man["layers"][-1]  # the newest attestation
+    env = json.loads(get_blob(host, repo, layer["digest"]))
+    if what == "payload":
+        st = json.loads(base64.b64decode(env["payload"]))
+        st["predicate"] = {"tampered": True}
+        env["payload"] = base64.b64encode(json.dumps(st, separators=(",", ":")).encode()).decode()
+    elif what in ("sig", "twosig"):
+        sig = bytearray(base64.b64decode(env["signatures"][0]["sig"]))
+        sig[len(sig) // 2] ^= 1
+        bad = {"keyid": "", "sig": base64.b64encode(bytes(sig)).decode()}
+        env["signatures"] = [bad] if what == "sig" else [bad] + env["signatures"]
+    elif what == "type":
+        env["payloadType"] = "application/vnd.in-toto.evil+json"
+    elif what == "nosig":
+        env["signatures"] = []
+    body = json.dumps(env, separators=(",", ":")).encode()
+    if what == "dup":
+        body = body.replace(b'"payload":', b'"payload":"e30=","payload":', 1)
+    layer["digest"] = put_blob(host, repo, body)
+    layer["size"] = len(body)
+    put_manifest(host, repo, tag, json.dumps(man, separators=(",", ":")).encode())
+
+
 def main():
     a = sys.argv[1:]
     if not a:
@@ -85,6 +117,8 @@ def main():
         sys.stdout.buffer.write(get_blob(a[1], a[2], a[3]))
     elif cmd == "tamper":
         tamper(a[1], a[2], a[3], a[4], a[5] if len(a) > 5 else None)
+    elif cmd == "att":
+        att(a[1], a[2], a[3], a[4])
     else:
         sys.exit(__doc__)
 

@@ -53,6 +53,12 @@ static void test_reals(void **state)
 	(void)state;
 	assert_string_equal(render(a), "[1.5,0.1,1e+21,1e-7]");
 	json_decref(a);
+	/* Go's 'f' layout below 1e21: no exponent where %g would use one */
+	a = json_pack("[f,f,f,f,f,f,f]", 100.0, 1e20, 12345678901234567890.0, 123.456, 0.000001,
+		      -2.5e-6, 0.0);
+	assert_string_equal(render(a), "[100,100000000000000000000,12345678901234567000,123.456,"
+				       "0.000001,-0.0000025,0]");
+	json_decref(a);
 }
 
 static void test_writer_struct_order(void **state)

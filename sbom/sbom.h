@@ -1,0 +1,34 @@
+#ifndef SIGIL_SBOM_H
+#define SIGIL_SBOM_H
+/* sigil sbom: an SPDX 2.3 document for a container image, from its layers streamed through
+ * the walker (walker.h) and the catalogers (catalog.h). */
+#include "buf.h"
+#include "catalog.h"
+
+struct sg_ctx;
+struct sg_ref;
+struct sg_error;
+
+#define SG_SBOM_MAX_LAYER ((size_t)2 << 30) /* one layer blob, held in memory for now */
+#define SG_SBOM_MAX_DOC   ((size_t)1 << 30) /* the document written */
+
+typedef struct sg_sbom_opts {
+	/* The platform to pick from a multi-arch index; NULL os/arch: the host's. A single
+	 * manifest must match when platform_set (the user asked for one). */
+	const char *os, *arch, *variant;
+	int platform_set;
+	const char *created;    /* RFC 3339 UTC, e.g. from SOURCE_DATE_EPOCH */
+	sg_warn_fn warn;        /* non-fatal findings, one line each; may be NULL */
+	void *warn_arg;
+} sg_sbom_opts;
+
+/* Generates the SPDX JSON document for ref into out (out->max caps it). */
+int sg_sbom_generate(sg_buf *out, struct sg_ctx *ctx, const struct sg_ref *ref,
+		     const sg_sbom_opts *o, struct sg_error *e);
+
+/* The architecture name OCI uses for this host ("amd64", "arm64", ...). */
+const char *sg_sbom_host_arch(void);
+
+int cmd_sbom(int argc, char **argv);
+
+#endif

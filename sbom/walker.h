@@ -1,0 +1,112 @@
+#ifndef SIGIL_SBOM_WALKER_H
+#define SIGIL_SBOM_WALKER_H
+/* The layer walker: streams an image's layer tars (gzip, zstd or plain) through libarchive,
+ * bottom layer first, never extracting anything, and keeps the squashed view of the final
+ * filesystem as a compact path tree (whiteouts and opaque directories applied, later layers
+ * overriding earlier ones). Each node records the layer that last wrote it, its type, size,
+ * symlink target and, for regular files, SHA-1 and SHA-256 of the content. Only the files
+ * catalogers asked for (sg_walker_want) are kept in memory, each under a cap.
+ *
+ * Paths given to and returned by the walker are relative to the image root, without a
+ * leading '/' ("etc/os-release"); lookups resolve symlinks inside the image root, so
+ * "/etc/os-release -> ../usr/lib/os-release" and absolute targets stay in the image. */
+#include <stddef.h>
+#include <stdint.h>
+#include "buf.h"
+
+struct sg_error;
+
+#define SG_WALK_FILE_MAX   (8u << 20)          /* default cap on one wanted file */
+#define SG_WALK_TOTAL_MAX  (256u << 20)        /* all wanted files held at once */
+#define SG_WALK_HASH_MAX   ((int64_t)4 << 30)  /* larger regular files are not hashed */
+#define SG_WALK_SPARSE_HASH_MAX ((int64_t)64 << 20) /* nor larger sparse ones (holes are zeros
+						    * to hash but cost nothing to send) */
+#define SG_WALK_MAX_NODES  (8u << 20)          /* paths in the squashed view */
+#define SG_WALK_MAX_UNPACKED ((int64_t)64 << 30) /* declared file sizes, whole image */
+#define SG_WALK_PATH_MAX   4096
+#define SG_WALK_MAX_LINKS  40                  /* symlinks followed in one lookup (ELOOP) */
+
+typedef enum { SG_WT_DIR = 1, SG_WT_FILE, SG_WT_SYMLINK, SG_WT_OTHER } sg_wtype;
+
+typedef struct sg_walk_opts {
+	size_t total_max;  /* 0: SG_WALK_TOTAL_MAX */
+	int no_hash;       /* 1: skip SHA-1/SHA-256 of regular files */
+	/* Non-fatal findings (a "../" entry, a hardlink to nothing), one line each, naming the
+	 * layer and path. May be NULL. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
+	/* Called for every wanted file flagged SG_WANT_OBSERVE as soon as its content has been
+	 * read in a layer, even if a later layer replaces or deletes it (package databases of
+	 * every layer, for "which layer introduced this package"). data is borrowed. */
+	void (*observe)(void *arg, const char *path, size_t layer, const unsigned char *data,
+			size_t len);
+	void *observe_arg;
+} sg_walk_opts;
+
+#define SG_WANT_OBSERVE 1u
+
+typedef struct sg_walker sg_walker;
+
+/* New walker with no layers. opts may be NULL (defaults). */
+int sg_walker_new(sg_walker **out, const sg_walk_opts *opts, struct sg_error *e);
+void sg_walker_free(sg_walker *w);
+
+/* Asks for the content of files matching pattern: an exact path, or an fnmatch(3) pattern
+ * with FNM_PATHNAME ("usr/share/doc/ * /copyright" without the spaces). Files larger than
+ * max (0: SG_WALK_FILE_MAX) are indexed but not kept; reading them gives SG_ETOOBIG.
+ * Call before the first layer. */
+int sg_walker_want(sg_walker *w, const char *pattern, size_t max, unsigned flags,
+		   struct sg_error *e);
+
+/* Streams one layer blob (the next one up) into the squashed view. Errors name the layer
+ * by its index; callers prefix the digest. */
+int sg_walker_add_layer(sg_walker *w, const void *data, size_t len, struct sg_error *e);
+
+/* Fills out with layer `layer`'s blob again (for the rare second pass). */
+typedef int (*sg_walk_fetch_fn)(void *arg, size_t layer, sg_buf *out, struct sg_error *e);
+
+/* After the last layer: wanted paths that are symlinks (or lie under directory symlinks)
+ * whose targets were not read in the first pass are read now, by re-reading only the
+ * layers that hold those targets through fetch. fetch may be NULL (then they stay unread). */
+int sg_walker_finish(sg_walker *w, sg_walk_fetch_fn fetch, void *arg, struct sg_error *e);
+
+typedef struct sg_wstat {
+	sg_wtype type;
+	size_t layer;          /* index of the layer that last wrote the entry */
+	int64_t size;
+	const char *link;      /* symlink target (borrowed), NULL otherwise */
+	int hashed;            /* sha1/sha256 valid */
+	unsigned char sha1[20], sha256[32];
+} sg_wstat;
+
+/* Looks path up in the squashed view, following symlinks inside the image root (the last
+ * component too when follow is set). SG_ENOTFOUND if absent or dangling, SG_EINVALID on a
+ * symlink loop or a path too long. real (may be NULL) gets the resolved path (owned). */
+int sg_walker_stat(const sg_walker *w, const char *path, int follow, sg_wstat *st, char **real,
+		   struct sg_error *e);
+
+/* The content of a wanted regular file (symlinks followed). *data is borrowed (valid until
+ * sg_walker_free) and NUL-terminated. SG_ENOTFOUND if absent, SG_ETOOBIG if it was over
+ * its cap, SG_EUNSUPPORTED if it is not a regular file or was never asked for. layer may
+ * be NULL. */
+int sg_walker_read(const sg_walker *w, const char *path, const unsigned char **data,
+		   size_t *len, size_t *layer, struct sg_error *e);
+
+/* The entries of directory dir (symlinks followed), names sorted bytewise. *names is an
+ * owned array of owned strings (sg_strv_free); an absent directory gives 0 names. */
+int sg_walker_list(const sg_walker *w, const char *dir, char ***names, size_t *n,
+		   struct sg_error *e);
+void sg_strv_free(char **v, size_t n);
+
+/* Counters for progress and tests. */
+typedef struct sg_walk_stats {
+	size_t layers;
+	size_t nodes;          /* paths in the squashed view now */
+	uint64_t entries;      /* tar entries read, all passes */
+	uint64_t bytes;        /* uncompressed content bytes read */
+	size_t buffered;       /* bytes of wanted files held now */
+	size_t reread_layers;  /* layers read again by sg_walker_finish */
+} sg_walk_stats;
+void sg_walker_stats(const sg_walker *w, sg_walk_stats *st);
+
+#endif

@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# sigil sbom on a two-layer Debian-like image built from tests/data/sbom/ (real dpkg entries,
+# md5sums and copyright files of Debian 12): the upper layer removes a package with
+# whiteouts and upgrades another. Checks the SPDX against the 2.3 JSON schema, the package
+# set, purls, licences, files and layers; byte-identical output; an index with platforms;
+# a registry copy; and broken or hostile layers.
+. "$(dirname "$0")/harness.sh"
+. "$HERE/lib.sh"
+
+DATA="$ROOT/tests/data/sbom"
+SCHEMA="${SIGIL_SHARED:-$ROOT/../shared}/schemas/spdx-2.3-schema.json"
+export SOURCE_DATE_EPOCH=946684800
+
+d=$("$PY" "$ROOT/scripts/mkimage.py" "$DATA/base" "$T/img" v1 --layer "$DATA/upgrade")
+IMG="oci:$T/img:v1"
+
+# sbomcheck.py MODE FILE [ARGS]: the SPDX checks, one assertion message on failure.
+cat >"$T/sbomcheck.py" <<'PY'
+import hashlib, json, os, sys
+
+mode, path = sys.argv[1], sys.argv[2]
+doc = json.load(open(path))
+pk = {p["name"]: p for p in doc["packages"]}
+files = {f["fileName"]: f for f in doc.get("files", [])}
+ids = {p["SPDXID"]: p for p in doc["packages"]}
+ids.update({f["SPDXID"]: f for f in doc.get("files", [])})
+rels = [(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+        for r in doc["relationships"]]
+
+
+def fail(msg):
+    sys.exit("FAIL: " + msg)
+
+
+def purl(p):
+    refs = [r["referenceLocator"] for r in p.get("externalRefs", [])
+            if r["referenceCategory"] == "PACKAGE-MANAGER" and r["referenceType"] == "purl"]
+    return refs[0] if len(refs) == 1 else None
+
+
+def contains(p):
+    return sorted(ids[t]["fileName"] for f, k, t in rels if f == p["SPDXID"] and k == "CONTAINS"
+                  and t in ids and "fileName" in ids[t])
+
+
+def ann(p, key):
+    for a in p.get("annotations", []):
+        if a["comment"].startswith("sigil:" + key + " "):
+            return int(a["comment"].split()[1])
+    return None
+
+
+if mode == "schema":
+    import jsonschema
+    schema = json.load(open(sys.argv[3]))
+    errs = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=str)
+    if errs:
+        fail("%d schema errors, first: %s at %s" % (len(errs), errs[0].message,
+                                                     list(errs[0].absolute_path)))
+    # every id referenced exists; every LicenseRef used is defined
+    known = set(ids) | {"SPDXRef-DOCUMENT"}
+    for r in rels:
+        if r[0] not in known or r[2] not in known:
+            fail("relationship to an unknown id: %r" % (r,))
+    text = json.dumps(doc["packages"])
+    defined = {x["licenseId"] for x in doc.get("hasExtractedLicensingInfos", [])}
+    import re
+    used = set(re.findall(r"LicenseRef-[A-Za-z0-9.-]+", text))
+    if used != defined:
+        fail("LicenseRefs used %s, defined %s" % (sorted(used), sorted(defined)))
+    if len(ids) != len(doc["packages"]) + len(doc.get("files", [])):
+        fail("duplicate SPDXIDs")
+
+elif mode == "packages":
+    want = dict(a.split("=", 1) for a in sys.argv[3:])
+    got = {n: p.get("versionInfo") for n, p in pk.items()
+           if n not in ("debian",) and p.get("primaryPackagePurpose") != "CONTAINER"}
+    if got != want:
+        fail("packages %s, wanted %s" % (got, want))
+
+elif mode == "upgrade":
+    distro = "distro=debian-12.11"
+    exp = {
+        "base-files": ("pkg:deb/debian/base-files@12.4%2Bdeb12u11?arch=amd64&" + distro,
+                       "GPL-2.0-or-later", 0),
+        "netbase": ("pkg:deb/debian/netbase@6.4?arch=all&" + distro, "GPL-2.0-only", 0),
+        "zlib1g": ("pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&" + distro + "&upstream=zlib",
+                   "Zlib", 0),
+        "libzstd1": ("pkg:deb/debian/libzstd1@1.5.5%2Bdfsg2-2?arch=amd64&" + distro +
+                     "&upstream=libzstd", "(BSD-3-Clause OR GPL-2.0-only) AND Zlib AND MIT", 1),
+    }
+    for n, (u, lic, intro) in exp.items():
+        p = pk[n]
+        if purl(p) != u:
+            fail("%s purl %s != %s" % (n, purl(p), u))
+        if p["licenseDeclared"] != lic:
+            fail("%s licence %s != %s" % (n, p["licenseDeclared"], lic))
+        if ann(p, "introduced-layer") != intro or ann(p, "evidence-layer") != 1:
+            fail("%s layers introduced=%s evidence=%s" % (n, ann(p, "introduced-layer"),
+                                                           ann(p, "evidence-layer")))
+        if not p["supplier"].startswith("Person: "):
+            fail("%s supplier %s" % (n, p["supplier"]))
+    # whited-out and replaced files are gone, their replacements are there
+    for gone in ["./etc/mime.types", "./usr/lib/x86_64-linux-gnu/libzstd.so.1.5.4",
+                 "./usr/share/doc/libzstd1/changelog.gz", "./usr/share/bug/media-types/presubj",
+                 "./usr/share/doc/media-types/copyright"]:
+        if gone in files:
+            fail(gone + " is still listed")
+    if contains(pk["libzstd1"]) != ["./usr/lib/x86_64-linux-gnu/libzstd.so.1.5.5",
+                                    "./usr/share/doc/libzstd1/changelog.Debian.gz",
+                                    "./usr/share/doc/libzstd1/copyright"]:
+        fail("libzstd1 contains %s" % contains(pk["libzstd1"]))
+    f = files["./usr/lib/x86_64-linux-gnu/libzstd.so.1.5.5"]
+    if not f["comment"].startswith("layer 1 sha256:"):
+        fail("libzstd.so.1.5.5 comment " + f["comment"])
+    # /lib is a symlink to usr/lib (merged /usr): the file is found and hashed through it
+    data = open(os.path.join(sys.argv[3], "usr/lib/x86_64-linux-gnu/libz.so.1.2.13"), "rb").read()
+    z = files["./lib/x86_64-linux-gnu/libz.so.1.2.13"]
+    sums = {c["algorithm"]: c["checksumValue"] for c in z["checksums"]}
+    if sums != {"SHA1": hashlib.sha1(data).hexdigest(), "SHA256": hashlib.sha256(data).hexdigest()}:
+        fail("libz checksums %s" % sums)
+    # verification codes (SPDX 2.3 section 7.9) recomputed from the files' SHA1s
+    for n, p in pk.items():
+        if not p.get("filesAnalyzed"):
+            continue
+        s1 = sorted(next(c["checksumValue"] for c in files[fn]["checksums"] if c["algorithm"] == "SHA1")
+                    for fn in contains(p))
+        code = hashlib.sha1("".join(s1).encode()).hexdigest()
+        if p["packageVerificationCode"]["packageVerificationCodeValue"] != code:
+            fail(n + " verification code")
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    digest = sys.argv[4]
+    if purl(img) != "pkg:oci/img@%s?arch=amd64&tag=v1" % digest or img["versionInfo"] != digest:
+        fail("image package %s %s" % (purl(img), img["versionInfo"]))
+    if ("SPDXRef-DOCUMENT", "DESCRIBES", img["SPDXID"]) not in rels:
+        fail("no DESCRIBES")
+    for p in doc["packages"]:
+        if p is not img and (img["SPDXID"], "CONTAINS", p["SPDXID"]) not in rels:
+            fail("image does not contain " + p["name"])
+    osp = pk["debian"]
+    if osp["versionInfo"] != "12.11" or osp["primaryPackagePurpose"] != "OPERATING_SYSTEM":
+        fail("OS package %s" % osp)
+    if doc["creationInfo"]["created"] != "2000-01-01T00:00:00Z":
+        fail("created " + doc["creationInfo"]["created"])
+
+elif mode == "licref":
+    refs = {x["licenseId"]: x for x in doc.get("hasExtractedLicensingInfos", [])}
+    mt = pk["media-types"]
+    if mt["licenseDeclared"] != "LicenseRef-ad-hoc" or "LicenseRef-ad-hoc" not in refs:
+        fail("media-types licence %s, refs %s" % (mt["licenseDeclared"], list(refs)))
+    if "public information" not in refs["LicenseRef-ad-hoc"]["extractedText"]:
+        fail("extracted text")
+    if "./etc/mime.types" not in contains(mt):
+        fail("media-types conffile missing: %s" % contains(mt))
+    if ann(pk["libzstd1"], "introduced-layer") != 0:
+        fail("single layer: introduced in layer 0")
+
+elif mode == "same-content":
+    # two documents for the same image under different names: only names and ids of the
+    # image and the namespace may differ
+    other = json.load(open(sys.argv[3]))
+    strip = lambda d: [p for p in d["packages"] if p.get("primaryPackagePurpose") != "CONTAINER"]
+    if strip(doc) != strip(other) or doc["files"] != other["files"]:
+        fail("packages or files differ")
+
+elif mode == "platform":
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    if img["versionInfo"] != sys.argv[3] or ("?arch=%s&" % sys.argv[4]) not in purl(img):
+        fail("picked %s %s" % (img["versionInfo"], purl(img)))
+PY
+sbomcheck() { "$PY" "$T/sbomcheck.py" "$@"; }
+
+# ---- the two-layer image ----
+expect 0 "sbom of a two-layer layout" sbom --output "$T/a.json" "$IMG"
+check "nothing on stdout with --output" test ! -s "$T/out"
+check "no warnings for a clean image" test ! -s "$T/err"
+check "valid SPDX 2.3 (JSON schema)" sbomcheck schema "$T/a.json" "$SCHEMA"
+check "exactly the packages of the final filesystem" sbomcheck packages "$T/a.json" \
+	base-files=12.4+deb12u11 libzstd1=1.5.5+dfsg2-2 netbase=6.4 zlib1g=1:1.2.13.dfsg-1
+check "purls, licences, layers, files, checksums, relationships" \
+	sbomcheck upgrade "$T/a.json" "$DATA/base" "$d"
+expect 0 "second run to stdout" sbom "$IMG"
+check "byte-identical output" cmp -s "$T/a.json" "$T/out"
+expect 0 "by digest" sbom --quiet --format spdx-json "oci:$T/img@$d"
+check "same content by digest" sbomcheck same-content "$T/out" "$T/a.json"
+( unset SOURCE_DATE_EPOCH; "$SIGIL" sbom "$IMG" >"$T/now.json" 2>/dev/null )
+check "without SOURCE_DATE_EPOCH: the current time" \
+	grep -q "\"created\":\"$(date -u +%Y)-" "$T/now.json"
+
+# ---- the lower layer alone: media-types is there, with its LicenseRef ----
+"$PY" "$ROOT/scripts/mkimage.py" "$DATA/base" "$T/base" v1 >/dev/null
+expect 0 "sbom of the base layer alone" sbom --output "$T/base.json" "oci:$T/base:v1"
+check "base: valid SPDX 2.3" sbomcheck schema "$T/base.json" "$SCHEMA"
+check "base: five packages" sbomcheck packages "$T/base.json" base-files=12.4+deb12u11 \
+	libzstd1=1.5.4+dfsg2-5 media-types=10.0.0 netbase=6.4 zlib1g=1:1.2.13.dfsg-1
+check "base: LicenseRef with its text, conffiles" sbomcheck licref "$T/base.json"
+
+# ---- a multi-arch index in the layout ----
+arm=$("$PY" - "$T/img" "$d" <<'PY'
+import hashlib, json, sys
+lay, digest = sys.argv[1], sys.argv[2]
+def blob(d): return open("%s/blobs/sha256/%s" % (lay, d[7:]), "rb").read()
+def put(b):
+    d = "sha256:" + hashlib.sha256(b).hexdigest()
+    open("%s/blobs/sha256/%s" % (lay, d[7:]), "wb").write(b)
+    return d, len(b)
+man = json.loads(blob(digest))
+cfg = json.loads(blob(man["config"]["digest"]))
+cfg["architecture"] = "arm64"
+cfg["variant"] = "v8"
+man["config"]["digest"], man["config"]["size"] = put(json.dumps(cfg).encode())
+arm, armlen = put(json.dumps(man).encode())
+entries = [{"mediaType": man["mediaType"], "digest": digest, "size": len(blob(digest)),
+            "platform": {"os": "linux", "architecture": "amd64"}},
+           {"mediaType": man["mediaType"], "digest": arm, "size": armlen,
+            "platform": {"os": "linux", "architecture": "arm64", "variant": "v8"}},
+           {"mediaType": man["mediaType"], "digest": arm, "size": armlen,
+            "platform": {"os": "unknown", "architecture": "unknown"}}]
+idx, idxlen = put(json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                              "manifests": entries}).encode())
+top = json.load(open(lay + "/index.json"))
+top["manifests"].append({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": idx,
+                         "size": idxlen, "annotations": {"org.opencontainers.image.ref.name": "multi"}})
+json.dump(top, open(lay + "/index.json", "w"))
+print(arm)
+PY
+)
+expect 0 "index: --platform linux/amd64" sbom --platform linux/amd64 "oci:$T/img:multi"
+check "index: picks the amd64 manifest" sbomcheck platform "$T/out" "$d" amd64
+expect 0 "index: --platform linux/arm64" sbom --platform linux/arm64 "oci:$T/img:multi"
+check "index: picks the arm64 manifest" sbomcheck platform "$T/out" "$arm" arm64
+expect_error 2 "index: no such platform" "no linux/s390x image.*linux/amd64, linux/arm64/v8" \
+	sbom --platform linux/s390x "oci:$T/img:multi"
+expect_error 2 "single manifest of another platform" "is linux/amd64, not the linux/arm64" \
+	sbom --platform linux/arm64 "$IMG"
+expect_error 2 "bad --platform" "not OS/ARCH" sbom --platform linux "$IMG"
+
+# ---- usage and operational errors: one line, exit 2 ----
+expect_error 2 "no image" "no image given" sbom
+expect_error 2 "two images" "one image at a time" sbom "$IMG" "$IMG"
+expect_error 2 "CycloneDX not yet" "must be spdx-json" sbom --format cyclonedx-json "$IMG"
+expect_error 2 "unknown option" "unknown option" sbom --bogus "$IMG"
+expect_error 2 "missing layout" "oci-layout\|not found\|No such" sbom "oci:$T/nowhere:v1"
+SOURCE_DATE_EPOCH=yesterday expect_error 2 "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" sbom "$IMG"
+check "no output file after a failure" test ! -e "$T/none.json"
+
+# a layer blob altered on disk: its digest no longer matches
+cp -r "$T/img" "$T/bad"
+layer=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][1]["digest"][7:])' \
+	"$T/bad/blobs/sha256/${d#sha256:}")
+"$PY" - "$T/bad/blobs/sha256/$layer" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 1; open(sys.argv[1], "wb").write(bytes(b))
+PY
+expect_error 2 "tampered layer blob" "layer 1 (sha256:$layer).*sha256:$layer" \
+	sbom --output "$T/none.json" "oci:$T/bad:v1"
+check "no output file after a failure" test ! -e "$T/none.json"
+printf 'x' >>"$T/bad/blobs/sha256/$layer"
+expect_error 2 "layer blob longer than its descriptor" "layer 1 (sha256:$layer)" sbom "oci:$T/bad:v1"
+
+# hostile layers, packed with correct digests: each is an error or a warning, never a crash
+# mkhostile.py KIND DIR: one-layer layout in DIR whose layer is KIND
+cat >"$T/mkhostile.py" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile, subprocess
+kind, out = sys.argv[1], sys.argv[2]
+def tar(entries):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for name, typ, data in entries:
+            i = tarfile.TarInfo(name)
+            if typ == "l":
+                i.type, i.linkname = tarfile.SYMTYPE, data
+                t.addfile(i)
+            else:
+                i.size = len(data)
+                t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+if kind == "truncated":
+    layer = gzip.compress(tar([("etc/os-release", "f", b"ID=debian\n" * 1000)]), mtime=0)
+    layer = layer[:len(layer) // 2]
+elif kind == "escape":
+    layer = gzip.compress(tar([("../../../tmp/evil", "f", b"x"),
+                               ("etc/os-release", "l", "/../../../../usr/lib/os-release"),
+                               ("usr/lib/os-release", "f", b"ID=debian\nVERSION_ID=12\n"),
+                               ("var/lib/dpkg/status", "f",
+                                b"Package: ok\nStatus: install ok installed\nVersion: 1\n"
+                                b"Maintainer: Ren\xe9 <r@example.org>\n"
+                                b"Description: tools & <things>\n"
+                                b"Architecture: all\n\n\x00\xff garbage\n\nPackage: Bad Name\n"
+                                b"Version: 1\n")]), mtime=0)
+elif kind == "sparse":
+    root = out + ".root"
+    os.makedirs(root + "/data")
+    with open(root + "/data/huge", "wb") as f:
+        f.truncate(10 << 30)
+        f.seek(10 << 30)
+        f.write(b"end")
+    raw = subprocess.run(["tar", "--sparse", "--format=pax", "-C", root, "-cf", "-", "data"],
+                         check=True, capture_output=True).stdout
+    os.remove(root + "/data/huge")
+    layer = gzip.compress(raw, mtime=0)
+elif kind == "garbage":
+    layer = os.urandom(4096)
+def sha(b): return "sha256:" + hashlib.sha256(b).hexdigest()
+cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                  "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+man = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                             "size": len(cfg), "digest": sha(cfg)},
+                  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                              "size": len(layer), "digest": sha(layer)}]}).encode()
+os.makedirs(out + "/blobs/sha256")
+for b in (layer, cfg, man):
+    open(out + "/blobs/sha256/" + sha(b)[7:], "wb").write(b)
+open(out + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+           "size": len(man), "digest": sha(man),
+           "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}, open(out + "/index.json", "w"))
+PY
+for k in truncated escape sparse garbage; do "$PY" "$T/mkhostile.py" "$k" "$T/$k"; done
+expect_error 2 "truncated gzip layer" "blob sha256:.*layer 0" sbom "oci:$T/truncated:v1"
+expect_error 2 "a layer that is not a tar" "blob sha256:.*layer 0" sbom "oci:$T/garbage:v1"
+expect 0 "'../' entries, escaping symlinks, garbage in dpkg status: warnings" \
+	sbom "oci:$T/escape:v1"
+check "warns about the '../' entry, naming the layer" grep -q "warning: layer 0: ../../../tmp/evil" "$T/err"
+check "warns about the garbage stanza" grep -q "warning: dpkg: var/lib/dpkg/status (layer 0)" "$T/err"
+check "the escaping symlink resolves inside the image" sbomcheck packages "$T/out" ok=1
+check "the OS is read through it" grep -q '"name":"debian"' "$T/out"
+check "Latin-1 in the maintainer becomes U+FFFD" \
+	grep -q '"supplier":"Person: Ren\\ufffd (r@example.org)"' "$T/out"
+check "& < > are not escaped (as syft writes them)" grep -q '"description":"tools & <things>"' "$T/out"
+expect 0 "--quiet silences warnings" sbom --quiet "oci:$T/escape:v1"
+check "nothing on stderr with --quiet" test ! -s "$T/err"
+start=$(date +%s)
+expect 0 "a 10 GB sparse file entry" sbom "oci:$T/sparse:v1"
+check "the sparse entry takes no time" test $(($(date +%s) - start)) -lt 20
+
+# ---- the same image in a registry ----
+start_registry
+at_exit stop_registry
+"$PY" "$ROOT/scripts/mkimage.py" "$DATA/base" - --layer "$DATA/upgrade" --push "$REGISTRY/sbom/img:v1" >/dev/null
+expect 0 "sbom from a registry" sbom --output "$T/reg.json" "$REGISTRY/sbom/img:v1"
+check "registry: valid SPDX 2.3" sbomcheck schema "$T/reg.json" "$SCHEMA"
+check "registry: same packages and files as the layout" sbomcheck same-content "$T/reg.json" "$T/a.json"
+check "registry: image purl names the repository" \
+	grep -q "pkg:oci/img@$d?arch=amd64&repository_url=${REGISTRY}%2Fsbom%2Fimg&tag=v1" "$T/reg.json"
+expect 0 "registry: second run" sbom "$REGISTRY/sbom/img:v1"
+check "registry: byte-identical output" cmp -s "$T/reg.json" "$T/out"
+finish
