@@ -172,17 +172,16 @@ done:
 
 static int attest_one(sg_ctx *ctx, const sg_ref *ref, const struct attest_args *a, sg_error *e)
 {
-	sg_buf manifest = SG_BUF_INIT(SG_MAX_MANIFEST);
 	sg_buf stmt = SG_BUF_INIT(SG_MAX_ENVELOPE), env = SG_BUF_INIT(SG_MAX_ENVELOPE);
 	char digest[SG_DIGEST_MAX], env_digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	sg_desc layer = { 0 };
-	char *mt = NULL, *repo = NULL;
+	char *repo = NULL;
 	sg_store *store;
 	size_t dropped = 0;
 	int err, added = 1;
 
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0 ||
-	    (err = sg_store_get_manifest(store, sg_ref_target(ref), &manifest, &mt, digest, e)) < 0)
+	    (err = sg_resolve(digest, store, ref, 1, e)) < 0)
 		goto done;
 	if (!(repo = sg_ref_repo_name(ref))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -218,10 +217,8 @@ static int attest_one(sg_ctx *ctx, const sg_ref *ref, const struct attest_args *
 	fputs(added ? "\n" : " (already there)\n", stderr);
 done:
 	json_decref(layer.annotations);
-	sg_buf_release(&manifest);
 	sg_buf_release(&stmt);
 	sg_buf_release(&env);
-	free(mt);
 	free(repo);
 	return err;
 }
@@ -454,21 +451,19 @@ static void print_envelopes(sg_buf *envs, size_t n)
 static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_pubkey *pub,
 		      const char *filter, sg_error *e)
 {
-	sg_buf manifest = SG_BUF_INIT(SG_MAX_MANIFEST), found = SG_BUF_INIT(4096);
+	sg_buf found = SG_BUF_INIT(4096);
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	sg_sigimage img = { NULL, 0 };
 	sg_buf *envs = NULL;
 	sg_error le = { 0 };
 	size_t nok = 0, nother = 0, i;
-	char *mt = NULL, *ptype = NULL;
+	char *ptype = NULL;
 	sg_store *store;
 	int err;
 
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
-	if (ref->digest)
-		memcpy(digest, ref->digest, strlen(ref->digest) + 1);
-	else if ((err = sg_store_get_manifest(store, ref->tag, &manifest, &mt, digest, e)) < 0)
+	if ((err = sg_resolve(digest, store, ref, 0, e)) < 0)
 		goto done;
 	sg_digest_tag(tag, sizeof(tag), digest, ".att");
 	err = sg_sigimage_load(&img, store, tag, e);
@@ -521,9 +516,7 @@ done:
 	free(envs);
 	free(ptype);
 	sg_sigimage_release(&img);
-	sg_buf_release(&manifest);
 	sg_buf_release(&found);
-	free(mt);
 	return err;
 }
 

@@ -355,7 +355,6 @@ static int helper_get(sg_cred *out, const char *helper, const char *server, sg_e
 {
 	sg_buf buf = SG_BUF_INIT(SG_MAX_HTTP_SMALL);
 	json_t *root = NULL, *user, *secret;
-	char msg[200];
 	int status = 0, err;
 
 	if (!helper_name_ok(helper))
@@ -366,9 +365,9 @@ static int helper_get(sg_cred *out, const char *helper, const char *server, sg_e
 		if (buf.data && strstr((char *)buf.data, "credentials not found"))
 			err = sg_err(e, SG_ENOTFOUND, "no credentials");
 		else
-			err = sg_err(e, SG_EAUTH, "docker-credential-%s get failed: %s", helper,
-				     sg_printable(msg, sizeof(msg),
-						  buf.data ? (char *)buf.data : "no output"));
+			/* its output is not echoed: a helper may have printed a secret */
+			err = sg_err(e, SG_EAUTH, "docker-credential-%s get failed (exit status %d)",
+				     helper, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		goto done;
 	}
 	root = json_loadb(buf.data ? (char *)buf.data : "", buf.len, JSON_REJECT_DUPLICATES, NULL);

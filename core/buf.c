@@ -125,7 +125,7 @@ unsigned char *sg_buf_detach(sg_buf *b, size_t *len)
 	return p;
 }
 
-int sg_read_file(sg_buf *b, const char *path, sg_error *e)
+static int read_file(sg_buf *b, const char *path, int regular_only, sg_error *e)
 {
 	int fd, own = 0, err = 0;
 	unsigned char chunk[65536];
@@ -134,11 +134,18 @@ int sg_read_file(sg_buf *b, const char *path, sg_error *e)
 	if (!strcmp(path, "-")) {
 		fd = STDIN_FILENO;
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+
+		/* O_NONBLOCK: a FIFO planted where a file should be must not hang us */
+		fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
 		if (fd < 0)
 			return sg_err(e, errno == ENOENT ? SG_ENOTFOUND : SG_EIO, "%s: %s", path,
 				      strerror(errno));
 		own = 1;
+		if (regular_only && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			return sg_err(e, SG_EINVALID, "%s: not a regular file", path);
+		}
 	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -161,6 +168,16 @@ int sg_read_file(sg_buf *b, const char *path, sg_error *e)
 	if (!err && !b->data)
 		sg_buf_append(b, "", 0);
 	return err;
+}
+
+int sg_read_file(sg_buf *b, const char *path, sg_error *e)
+{
+	return read_file(b, path, 0, e);
+}
+
+int sg_read_regular_file(sg_buf *b, const char *path, sg_error *e)
+{
+	return read_file(b, path, 1, e);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t len)

@@ -36,6 +36,9 @@ unsigned char *sg_buf_detach(sg_buf *b, size_t *len);
 struct sg_error;
 /* Reads a whole file (or stdin for "-") into b, failing with SG_ETOOBIG past b->max. */
 int sg_read_file(sg_buf *b, const char *path, struct sg_error *e);
+/* The same, refusing anything but a regular file (no FIFO, device or directory): for files
+ * in places others control, such as an OCI layout. */
+int sg_read_regular_file(sg_buf *b, const char *path, struct sg_error *e);
 /* Writes data to path atomically: temp file in the same directory + rename. mode applies.
  * With excl, fails with SG_EEXISTS if path exists. */
 int sg_write_file(const char *path, const void *data, size_t len, int mode, int excl,

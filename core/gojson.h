@@ -12,7 +12,7 @@
 typedef struct sg_gojson {
 	sg_buf *out;
 	int err;
-	int need_comma[32];
+	int need_comma[2050]; /* jansson parses at most 2048 levels; deeper is an error */
 	int depth;
 } sg_gojson;
 

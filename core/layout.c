@@ -142,7 +142,7 @@ static int read_index(sg_buf *b, const layout *l, sg_error *e)
 
 	if ((err = join(&p, l->path, "index.json", e)) < 0)
 		return err;
-	err = sg_read_file(b, p.s, e);
+	err = sg_read_regular_file(b, p.s, e);
 	if (err == SG_ENOTFOUND) {
 		sg_buf_reset(b);
 		err = sg_buf_puts(b, EMPTY_INDEX);
@@ -174,18 +174,28 @@ static const sg_desc *find_digest(const sg_manifest *idx, const char *digest)
 	return NULL;
 }
 
-static const sg_desc *find_tag(const sg_manifest *idx, const char *tag)
+/* The entry named tag. *ambiguous is set when several entries carry the name: which one
+ * is "the" image would then depend on the reader, so none is. */
+static const sg_desc *find_tag(const sg_manifest *idx, const char *tag, int *ambiguous)
 {
 	const sg_desc *found = NULL;
 	const char *kind;
-	size_t i, nkind = 0;
+	size_t i, nkind = 0, nnamed = 0;
 
+	*ambiguous = 0;
 	for (i = 0; i < idx->nitems; i++) {
 		const char *name = sg_desc_annotation(&idx->items[i], REF_NAME_KEY);
 
-		if (name && !strcmp(name, tag))
-			return &idx->items[i];
+		if (name && !strcmp(name, tag)) {
+			found = &idx->items[i];
+			nnamed++;
+		}
 	}
+	if (nnamed > 1)
+		*ambiguous = 1;
+	if (nnamed)
+		return nnamed == 1 ? found : NULL;
+	found = NULL;
 	if (strcmp(tag, "latest") != 0)
 		return NULL;
 	if (idx->nitems == 1)
@@ -227,7 +237,7 @@ static int read_blob(sg_buf *out, const layout *l, const char *digest, const cha
 	if ((err = blob_path(&p, l, digest, e)) < 0)
 		return err;
 	sg_buf_reset(out);
-	err = sg_read_file(out, p.s, e);
+	err = sg_read_regular_file(out, p.s, e);
 	if (err == SG_ENOTFOUND)
 		err = sg_err(e, SG_ENOTFOUND, "%s: %s %s not found (no blobs/%.6s/%s)", l->base.name,
 			     what, digest, digest, digest + 7);
@@ -244,6 +254,7 @@ static int l_get_manifest(sg_store *s, const char *ref, sg_buf *body, char **med
 	const sg_desc *d;
 	const char *digest = ref;
 	char shown[160];
+	int ambiguous = 0;
 	int err;
 
 	*media_type = NULL;
@@ -255,9 +266,11 @@ static int l_get_manifest(sg_store *s, const char *ref, sg_buf *body, char **med
 		goto done;
 	if (sg_digest_valid(ref)) {
 		d = find_digest(idx, ref);
-	} else if (!(d = find_tag(idx, ref))) {
-		err = sg_err(e, SG_ENOTFOUND, "%s: no manifest tagged \"%s\" in index.json",
-			     s->name, ref);
+	} else if (!(d = find_tag(idx, ref, &ambiguous))) {
+		err = ambiguous ? sg_err(e, SG_EINVALID, "%s: several manifests tagged \"%s\" in "
+					 "index.json", s->name, ref)
+				: sg_err(e, SG_ENOTFOUND, "%s: no manifest tagged \"%s\" in index.json",
+					 s->name, ref);
 		goto done;
 	} else {
 		digest = d->digest;
@@ -512,11 +525,11 @@ static int check_layout_file(const char *path, int create, sg_error *e)
 
 	if ((err = join(&p, path, "oci-layout", e)) < 0)
 		return err;
-	err = sg_read_file(&b, p.s, e);
+	err = sg_read_regular_file(&b, p.s, e);
 	if (err == SG_ENOTFOUND && create) {
 		err = sg_write_file(p.s, LAYOUT_FILE, strlen(LAYOUT_FILE), 0644, 1, e);
 		if (err == SG_EEXISTS) /* another process created it meanwhile */
-			err = sg_read_file(&b, p.s, e);
+			err = sg_read_regular_file(&b, p.s, e);
 		else if (err == 0)
 			err = sg_buf_puts(&b, LAYOUT_FILE);
 	}

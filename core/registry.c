@@ -65,6 +65,7 @@ struct req {
 	int curl_rc;             /* CURLcode of the last transfer */
 	sg_buf err_body;         /* non-2xx body, SG_MAX_HTTP_SMALL */
 	char *ctype, *digest, *location, *www_auth, *retry_after;
+	int off_origin;          /* the final hop left the registry's origin (a redirect) */
 };
 
 struct sink {
@@ -293,6 +294,7 @@ static void req_reset_results(struct req *r)
 	r->ctype = r->digest = r->location = r->www_auth = r->retry_after = NULL;
 	r->status = 0;
 	r->curl_rc = 0;
+	r->off_origin = 0;
 	sg_buf_reset(&r->err_body);
 }
 
@@ -444,6 +446,7 @@ static int perform(reg_store *s, struct req *r, const char *auth, const char *au
 
 		if ((err = perform_once(s, r, url, send ? auth : NULL, what, e)) < 0)
 			break;
+		r->off_origin = !sg_registry_same_origin(url, s->base_url);
 		if (!r->follow || r->status < 300 || r->status >= 400 || r->status == 304 ||
 		    !r->location)
 			break;
@@ -848,6 +851,11 @@ static int reg_do(reg_store *s, struct req *r, int act, const char *what, sg_err
 			return err;
 		if (r->status != 401)
 			return 0;
+		/* Only the registry itself may ask for credentials: a 401 from where a redirect
+		 * led (blob storage, a CDN) never gets a token flow with the user's secrets. */
+		if (r->off_origin)
+			return sg_err(e, SG_EAUTH, "%s: %s: redirected server refused access (401)",
+				      s->base.name, what);
 		if (attempt == 0 && (err = on_challenge(s, r, act, e)) < 0)
 			return err;
 	}

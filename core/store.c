@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include "store.h"
 #include "ref.h"
+#include "manifest.h"
 #include "err.h"
 #include "banned.h"
 
@@ -31,7 +32,7 @@ int sg_store_get_manifest(sg_store *s, const char *ref, sg_buf *body, char **med
 	}
 	return 0;
 fail:
-	sg_err_prefix(e, "%s@%s", s->name, ref);
+	sg_err_prefix(e, "%s%s%s", s->name, sg_digest_valid(ref) ? "@" : ":", ref);
 	free(*media_type);
 	*media_type = NULL;
 	digest[0] = '\0';
@@ -212,13 +213,28 @@ done:
 	return err;
 }
 
-int sg_resolve(char digest[SG_DIGEST_MAX], sg_buf *manifest, char **media_type, sg_ctx *ctx,
-	       const sg_ref *ref, sg_error *e)
+int sg_resolve(char digest[SG_DIGEST_MAX], sg_store *s, const sg_ref *ref, int fetch_digest,
+	       sg_error *e)
 {
-	sg_store *s;
+	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST);
+	sg_manifest *m = NULL;
+	char *mt = NULL;
 	int err;
 
-	if ((err = sg_ctx_store(&s, ctx, ref, e)) < 0)
-		return err;
-	return sg_store_get_manifest(s, sg_ref_target(ref), manifest, media_type, digest, e);
+	if (ref->digest && !fetch_digest) {
+		snprintf(digest, SG_DIGEST_MAX, "%s", ref->digest);
+		return 0;
+	}
+	if ((err = sg_store_get_manifest(s, sg_ref_target(ref), &body, &mt, digest, e)) < 0)
+		goto done;
+	if ((err = sg_manifest_parse(&m, body.data, body.len, mt, e)) < 0) {
+		sg_err_prefix(e, "%s: %s is not an image manifest or index", s->name,
+			      sg_ref_target(ref));
+		digest[0] = '\0';
+	}
+done:
+	sg_manifest_free(m);
+	sg_buf_release(&body);
+	free(mt);
+	return err;
 }

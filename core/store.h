@@ -77,8 +77,11 @@ int sg_layout_open(sg_store **out, const char *path, int create, struct sg_error
 int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const char *repository,
 		     struct sg_error *e);
 
-/* Resolves a reference to its manifest digest (fetching the manifest by tag once). */
-int sg_resolve(char digest[SG_DIGEST_MAX], sg_buf *manifest, char **media_type, sg_ctx *ctx,
-	       const struct sg_ref *ref, struct sg_error *e);
+/* Resolves ref (in store s) to the digest of an image manifest or index. A tag is fetched;
+ * a digest reference is fetched too when fetch_digest, else taken as given (verifiers need
+ * only the digest: the signature names it). Fetched bytes must parse as a manifest or index,
+ * so a registry's error page is never signed as an image. */
+int sg_resolve(char digest[SG_DIGEST_MAX], sg_store *s, const struct sg_ref *ref, int fetch_digest,
+	       struct sg_error *e);
 
 #endif

@@ -117,19 +117,19 @@ static int is_dup(const sg_desc *existing, const sg_desc *layer, void *ud)
 static int sign_one(struct sign_job *j, sg_ctx *ctx, const sg_ref *ref, char **out, char **msg,
 		    sg_error *e)
 {
-	sg_buf manifest = SG_BUF_INIT(SG_MAX_MANIFEST), payload = SG_BUF_INIT(SG_MAX_PAYLOAD);
+	sg_buf payload = SG_BUF_INIT(SG_MAX_PAYLOAD);
 	sg_buf b64 = SG_BUF_INIT(4096);
 	char digest[SG_DIGEST_MAX], payload_digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	struct dup_check dc = { j->pub, &payload };
 	sg_desc layer = { 0 };
 	unsigned char *sig = NULL;
-	char *mt = NULL, *repo = NULL;
+	char *repo = NULL;
 	sg_store *store;
 	size_t siglen;
 	int err, appended, locked = 0;
 
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0 ||
-	    (err = sg_store_get_manifest(store, sg_ref_target(ref), &manifest, &mt, digest, e)) < 0)
+	    (err = sg_resolve(digest, store, ref, 1, e)) < 0)
 		goto done;
 	if (!(repo = sg_ref_repo_name(ref))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -177,11 +177,9 @@ done:
 	if (locked)
 		tag_release(j, tag);
 	json_decref(layer.annotations);
-	sg_buf_release(&manifest);
 	sg_buf_release(&payload);
 	sg_buf_release(&b64);
 	free(sig);
-	free(mt);
 	free(repo);
 	return err;
 }

@@ -145,23 +145,18 @@ static int print_payloads(sg_payload **ok, size_t nok, const struct verify_args 
 static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg,
 		      const struct verify_args *a, sg_error *e)
 {
-	sg_buf manifest = SG_BUF_INIT(SG_MAX_MANIFEST);
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	sg_sigimage img = { NULL, 0 };
 	sg_payload **ok = NULL;
-	sg_error le = { 0 };
+	sg_error le = { 0 }, first = { 0 };
 	sg_store *store;
 	size_t nok = 0, i;
-	char *mt = NULL;
 	int err;
 
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
-	if (ref->digest) {
-		memcpy(digest, ref->digest, strlen(ref->digest) + 1);
-	} else if ((err = sg_store_get_manifest(store, ref->tag, &manifest, &mt, digest, e)) < 0) {
+	if ((err = sg_resolve(digest, store, ref, 0, e)) < 0)
 		goto done;
-	}
 	sg_digest_tag(tag, sizeof(tag), digest, ".sig");
 	err = sg_sigimage_load(&img, store, tag, e);
 	if (err == SG_ENOTFOUND) {
@@ -175,20 +170,27 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg,
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
+	/* A layer that cannot be checked (its blob missing, a network error) does not count,
+	 * but does not hide another layer's valid signature either. */
 	for (i = 0; i < img.nlayers; i++) {
 		sg_error_clear(&le);
 		err = verify_layer(&ok[nok], store, &img.layers[i], digest, a, &le);
 		if (err == SG_OK)
 			nok++;
-		else if (err != SG_EVERIFY) {
-			*e = le;
-			goto done;
+		else if (!first.code || (first.code == SG_EVERIFY && err != SG_EVERIFY)) {
+			first = le; /* report the first failure, an operational one before others */
+			first.code = err;
 		}
 	}
 	err = SG_EVERIFY;
 	if (nok == 0) {
+		if (first.code && first.code != SG_EVERIFY) {
+			*e = first; /* could not check: an operational error, not a verdict */
+			err = first.code;
+			goto done;
+		}
 		sg_err(e, SG_EVERIFY, "%s: no matching signatures: %s", arg,
-		       img.nlayers ? le.msg : "signature image has no layers");
+		       img.nlayers ? first.msg : "signature image has no layers");
 		goto done;
 	}
 	print_header(arg, a);
@@ -202,8 +204,6 @@ done:
 		sg_payload_free(ok[i]);
 	free(ok);
 	sg_sigimage_release(&img);
-	sg_buf_release(&manifest);
-	free(mt);
 	return err;
 }
 

@@ -427,7 +427,9 @@ static void test_cred_helpers(void **state)
 	assert_int_equal(lookup_err(fx, "broken.example", "a", &e), SG_EAUTH);
 	assert_non_null(strstr(e.msg, "malformed"));
 	assert_int_equal(lookup_err(fx, "failing.example", "a", &e), SG_EAUTH);
-	assert_non_null(strstr(e.msg, "keychain exploded"));
+	/* the helper's output is not repeated: it may hold a secret */
+	assert_null(strstr(e.msg, "keychain exploded"));
+	assert_non_null(strstr(e.msg, "get failed (exit status"));
 	assert_int_equal(lookup_err(fx, "missing.example", "a", &e), SG_EAUTH);
 	assert_non_null(strstr(e.msg, "docker-credential-nosuchhelper"));
 	assert_int_equal(lookup_err(fx, "evil.example", "a", &e), SG_EINVALID);

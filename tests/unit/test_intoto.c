@@ -141,6 +141,7 @@ static void test_predicate_rejects(void **state)
 	load("slsaprovenance1", "{\"buildDefinition\":{}}", SG_EINVALID);
 	load("slsaprovenance", "{\"builder\":{}}", SG_EINVALID);
 	load("link", "{\"name\":\"x\"}", SG_EINVALID);
+	/* nesting: what jansson parses (up to 2048 levels) is a predicate; deeper is refused */
 	for (i = 0; i < 40; i++)
 		deep[i] = '[';
 	for (; i < 80; i++)
@@ -151,6 +152,18 @@ static void test_predicate_rejects(void **state)
 		char obj[256];
 
 		snprintf(obj, sizeof(obj), "{\"x\":%s}", deep);
+		json_decref(load("https://example.com/x", obj, 0));
+	}
+	{
+		static char obj[6200];
+
+		memcpy(obj, "{\"x\":", 5);
+		for (i = 5; i < 5 + 3000; i++)
+			obj[i] = '[';
+		for (; i < 5 + 6000; i++)
+			obj[i] = ']';
+		obj[i++] = '}';
+		obj[i] = 0;
 		load("https://example.com/x", obj, SG_EINVALID);
 	}
 	{
