@@ -428,6 +428,12 @@ static void bearer_handler(struct fake *f, const struct logged *r, const unsigne
 	(void)body;
 	if (token_endpoint(f, r, resp))
 		return;
+	if (!strcmp(r->target, "/storage/evil")) { /* another host asking for credentials */
+		snprintf(h, sizeof(h), "WWW-Authenticate: Bearer realm=\"http://localhost:%d/evil\",service=x\r\n",
+			 f->port);
+		respond_str(resp, 401, h, "");
+		return;
+	}
 	if (!strncmp(r->target, "/storage/", 9)) { /* blob storage on another host */
 		respond(resp, 200, "", f->blob, f->blob_len);
 		return;
@@ -446,6 +452,9 @@ static void bearer_handler(struct fake *f, const struct logged *r, const unsigne
 		respond_str(resp, 404, "", "");
 	} else if (!strncmp(r->target, "/v2/ns/app/blobs/sha256:", 24) && f->offorigin == 2) {
 		respond_str(resp, 307, "Location: http://storage.example/b1\r\n", "");
+	} else if (!strncmp(r->target, "/v2/ns/app/blobs/sha256:", 24) && f->offorigin == 4) {
+		snprintf(h, sizeof(h), "Location: http://localhost:%d/storage/evil\r\n", f->port);
+		respond_str(resp, 307, h, "");
 	} else if (!strncmp(r->target, "/v2/ns/app/blobs/sha256:", 24) && f->offorigin == 3) {
 		respond_str(resp, 307, "Location: file:///etc/passwd\r\n", "");
 	} else if (!strncmp(r->target, "/v2/ns/app/blobs/sha256:", 24) && f->offorigin) {
@@ -586,6 +595,13 @@ static void test_redirect_drops_auth(void **state)
 	f->offorigin = 3;
 	assert_int_equal(sg_store_get_blob(s, d, &b, &e), SG_ENET);
 	assert_int_equal(b.len, 0);
+	/* a redirected host answering 401 gets no token flow: credentials stay with the registry */
+	f->offorigin = 4;
+	i = nlog(f);
+	assert_int_equal(sg_store_get_blob(s, d, &b, &e), SG_EAUTH);
+	assert_non_null(strstr(e.msg, "redirected server refused access"));
+	for (n = i; n < nlog(f); n++)
+		assert_int_not_equal(strncmp(logged(f, n)->target, "/evil", 5), 0); /* the realm */
 	sg_buf_release(&b);
 }
 
