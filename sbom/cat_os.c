@@ -138,6 +138,7 @@ int sg_cat_os(sg_os *os, const sg_walker *w, sg_warn_fn warn, void *arg, sg_erro
 
 	memset(os, 0, sizeof(*os));
 	for (i = 0; i < 2 && !os->found; i++) {
+		sg_os tmp = { 0 };
 		sg_wstat st;
 
 		sg_error_clear(&le);
@@ -150,11 +151,18 @@ int sg_cat_os(sg_os *os, const sg_walker *w, sg_warn_fn warn, void *arg, sg_erro
 				warn(arg, msg);
 			continue;
 		}
-		if (parse_os_release(os, (const char *)data, len) < 0 ||
-		    sg_walker_stat(w, sg_os_wants[i], 1, &st, &os->evidence, &le) < 0)
+		if (parse_os_release(&tmp, (const char *)data, len) < 0 ||
+		    sg_walker_stat(w, sg_os_wants[i], 1, &st, &tmp.evidence, &le) < 0) {
+			sg_os_release(&tmp);
 			goto oom;
+		}
+		if (!tmp.id) { /* no ID: not a release file we can use; try the next */
+			sg_os_release(&tmp);
+			continue;
+		}
+		*os = tmp;
 		os->layer = layer;
-		os->found = os->id != NULL;
+		os->found = 1;
 	}
 	if (debian_version(os, w, &layer) < 0)
 		goto oom;

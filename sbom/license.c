@@ -431,58 +431,93 @@ done:
 	return err < 0 ? SG_ERROR : 0;
 }
 
+struct paras {
+	sg_d822_para *v;
+	size_t n, init; /* paragraphs read; entries initialised (n + the empty last one) */
+};
+
+static void paras_free(struct paras *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->init; i++)
+		sg_d822_clear(&ps->v[i]);
+	free(ps->v);
+}
+
+static int paras_load(struct paras *ps, const char *text, size_t len, sg_error *e)
+{
+	const char *pos = text, *end = text + len;
+	sg_d822_para *grown;
+	size_t lineno = 0;
+	int err;
+
+	for (;;) {
+		if (!(grown = realloc(ps->v, (ps->n + 1) * sizeof(*grown))))
+			return sg_err(e, SG_ERROR, "out of memory");
+		ps->v = grown;
+		memset(&ps->v[ps->n], 0, sizeof(ps->v[ps->n]));
+		ps->init = ps->n + 1;
+		if ((err = sg_d822_next(&ps->v[ps->n], &pos, end, &lineno, e)) < 0)
+			return err;
+		if (!ps->v[ps->n].n && !ps->v[ps->n].bad)
+			return 0;
+		ps->n++;
+	}
+}
+
+/* The License: first lines of the header and the Files paragraphs, with their texts. */
+static int candidates(struct cand **out, size_t *nc, const struct paras *ps)
+{
+	struct cand *c = calloc(ps->n ? ps->n : 1, sizeof(*c));
+	const char *lic, *files;
+	size_t i;
+
+	*out = c;
+	*nc = 0;
+	if (!c)
+		return SG_ERROR;
+	for (i = 0; i < ps->n; i++) {
+		if (!(lic = sg_d822_get(&ps->v[i], "License")))
+			continue;
+		files = sg_d822_get(&ps->v[i], "Files");
+		if (!files && i > 0)
+			continue; /* a standalone licence text */
+		if (!(c[*nc].line = strndup(lic, strcspn(lic, "\n"))))
+			return SG_ERROR;
+		c[*nc].text = strchr(lic, '\n') ? strchr(lic, '\n') + 1 : NULL;
+		c[*nc].primary = files && files_star(files);
+		(*nc)++;
+	}
+	return 0;
+}
+
 int sg_license_from_copyright(char **expr, sg_licref **refs, size_t *nrefs, const char *text,
 			      size_t len, sg_error *e)
 {
-	sg_d822_para *paras = NULL, *grown;
+	struct paras ps = { NULL, 0, 0 };
 	struct cand *cands = NULL;
 	struct conv c = { refs, nrefs, NULL, NULL, 0 };
 	sg_buf out = SG_BUF_INIT(1u << 20);
-	const char *pos = text, *end = text + len, *lic, *files;
-	size_t np = 0, ninit = 0, nc = 0, lineno = 0, i, pass;
+	size_t nc = 0, i, pass;
 	char *one = NULL;
-	int err = 0, compound;
+	int err, compound;
 
 	*expr = NULL;
-	for (;;) {
-		if (!(grown = realloc(paras, (np + 1) * sizeof(*grown)))) {
-			err = sg_err(e, SG_ERROR, "out of memory");
-			goto done;
-		}
-		paras = grown;
-		memset(&paras[np], 0, sizeof(paras[np]));
-		ninit = np + 1;
-		if ((err = sg_d822_next(&paras[np], &pos, end, &lineno, e)) < 0)
-			goto done;
-		if (!paras[np].n && !paras[np].bad)
-			break;
-		np++;
-	}
-	c.paras = paras;
-	c.nparas = np;
-	if (!np || !is_dep5(&paras[0])) {
+	if ((err = paras_load(&ps, text, len, e)) < 0)
+		goto done;
+	c.paras = ps.v;
+	c.nparas = ps.n;
+	if (!ps.n || !is_dep5(&ps.v[0])) {
 		if (common_licenses(expr, &c, text, len) < 0)
 			err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
-	if (!(cands = calloc(np, sizeof(*cands)))) {
+	if (candidates(&cands, &nc, &ps) < 0) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < np; i++) {
-		if (!(lic = sg_d822_get(&paras[i], "License")))
-			continue;
-		files = sg_d822_get(&paras[i], "Files");
-		if (!files && i > 0)
-			continue; /* a standalone licence text */
-		if (!(cands[nc].line = strndup(lic, strcspn(lic, "\n")))) {
-			err = sg_err(e, SG_ERROR, "out of memory");
-			goto done;
-		}
-		cands[nc].text = strchr(lic, '\n') ? strchr(lic, '\n') + 1 : NULL;
-		cands[nc].primary = files && files_star(files);
-		nc++;
-	}
+	/* the Files: * paragraph's licence first, then the others in order */
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nc; i++) {
 			if (cands[i].primary != !pass || !cands[i].line[0])
@@ -501,12 +536,10 @@ int sg_license_from_copyright(char **expr, sg_licref **refs, size_t *nrefs, cons
 		*expr = (char *)sg_buf_detach(&out, NULL);
 done:
 	free(one);
-	for (i = 0; i < nc; i++)
+	for (i = 0; cands && i < ps.n; i++) /* calloc'd: entries past nc are NULL */
 		free(cands[i].line);
 	free(cands);
-	for (i = 0; i < ninit; i++)
-		sg_d822_clear(&paras[i]);
-	free(paras);
+	paras_free(&ps);
 	sg_buf_release(&out);
 	return err;
 }

@@ -522,6 +522,31 @@ static void test_os_fallbacks(void **state)
 	}
 }
 
+/* An /etc/os-release without ID is passed over for /usr/lib/os-release (found by fuzzing: the
+ * first file's values leaked). */
+static void test_os_without_id(void **state)
+{
+	static const char etc[] = "NAME=nameless\nVERSION_ID=1\n";
+	static const char usr[] = "ID=debian\nVERSION_ID=12\n";
+	fx *f = fx_new();
+	sg_error e = { 0 };
+	tarw t;
+
+	(void)state;
+	tar_open(&t);
+	tar_add(&t, "etc/os-release", 'f', etc, strlen(etc));
+	tar_add(&t, "usr/lib/os-release", 'f', usr, strlen(usr));
+	tar_close(&t);
+	assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
+	free(t.buf);
+	fx_catalog(f);
+	assert_true(f->c.os.found);
+	assert_null(f->c.os.name);
+	assert_string_equal(f->c.os.version_id, "12");
+	assert_string_equal(f->c.os.evidence, "usr/lib/os-release");
+	fx_free(f);
+}
+
 static void test_garbage_status(void **state)
 {
 	static const char junk[] =
@@ -571,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_dpkg_packages),
 		cmocka_unit_test(test_introduced),
 		cmocka_unit_test(test_os_fallbacks),
+		cmocka_unit_test(test_os_without_id),
 		cmocka_unit_test(test_garbage_status),
 		cmocka_unit_test(test_purl_escape),
 	};
