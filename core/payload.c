@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 #include "payload.h"
 #include "gojson.h"
@@ -93,6 +94,21 @@ static const char *get_str(json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* A key that equals a known one but for case: cosign's Go parser reads keys case-insensitively
+ * (the last one winning), so such a payload would mean one thing to us and another to cosign. */
+static const char *case_variant(json_t *obj, const char *const *known)
+{
+	const char *key, *const *k;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		for (k = known; *k; k++)
+			if (!strcasecmp(key, *k) && strcmp(key, *k) != 0)
+				return key;
+	}
+	return NULL;
+}
+
 int sg_payload_parse(sg_payload **out, const void *data, size_t len, sg_error *e)
 {
 	json_t *root = NULL, *crit, *ident, *image, *opt;
@@ -114,6 +130,22 @@ int sg_payload_parse(sg_payload **out, const void *data, size_t len, sg_error *e
 	    !json_is_object(image)) {
 		sg_err(e, SG_EINVALID, "payload lacks critical.identity / critical.image");
 		goto done;
+	}
+	{
+		static const char *const top[] = { "critical", "optional", NULL };
+		static const char *const c[] = { "identity", "image", "type", NULL };
+		static const char *const id[] = { "docker-reference", NULL };
+		static const char *const im[] = { "docker-manifest-digest", NULL };
+		const char *bad;
+
+		if ((bad = case_variant(root, top)) || (bad = case_variant(crit, c)) ||
+		    (bad = case_variant(ident, id)) || (bad = case_variant(image, im))) {
+			char shown[64];
+
+			sg_err(e, SG_EINVALID, "payload has key \"%s\", a case variant of a known key",
+			       sg_printable(shown, sizeof(shown), bad));
+			goto done;
+		}
 	}
 	type = get_str(crit, "type");
 	if (!type || strcmp(type, SG_COSIGN_SIG_TYPE) != 0) {

@@ -84,6 +84,9 @@ static void test_parse_rejects(void **state)
 		"{\"critical\":{\"identity\":{\"docker-reference\":\"a\"},\"image\":{\"docker-manifest-digest\":1},\"type\":\"cosign container image signature\"},\"optional\":null}",
 		/* optional not an object */
 		"{\"critical\":{\"identity\":{\"docker-reference\":\"a\"},\"image\":{\"docker-manifest-digest\":\"sha256:a\"},\"type\":\"cosign container image signature\"},\"optional\":[1]}",
+		/* a case variant of a key: cosign (case-insensitive, last wins) would read b */
+		"{\"critical\":{\"identity\":{\"docker-reference\":\"a\"},\"image\":{\"docker-manifest-digest\":\"sha256:a\",\"Docker-manifest-digest\":\"sha256:b\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
+		"{\"Critical\":{},\"critical\":{\"identity\":{\"docker-reference\":\"a\"},\"image\":{\"docker-manifest-digest\":\"sha256:a\"},\"type\":\"cosign container image signature\"},\"optional\":null}",
 		/* truncated */
 		"{\"critical\":{\"identity\":{\"docker-reference\":\"a\"}",
 	};
