@@ -13,5 +13,6 @@ if command -v docker-registry >/dev/null; then
 	check "demo verified against the registry" grep -q "Verification for 127.0.0.1:" "$T/err"
 	check "moved tag failed" grep -q "9. Move the tag" "$T/out"
 fi
+check "demo attested the SBOM" grep -q "verify-attestation: 1 verified envelope" "$T/out"
 check "demo finished" grep -q "Done: signed, verified" "$T/out"
 finish
