@@ -367,22 +367,9 @@ static int verify_layer(sg_buf *envelope, char **ptype, sg_store *store, const s
 		       l->media_type);
 		goto done;
 	}
-	if (l->size < 0 || (uint64_t)l->size > SG_MAX_ENVELOPE) {
-		sg_err(e, SG_EVERIFY, "layer %s: envelope size %lld over the limit", l->digest,
-		       (long long)l->size);
+	if ((err = sg_sigimage_layer_blob(&blob, store, l, SG_MAX_ENVELOPE, e)) < 0)
 		goto done;
-	}
-	blob.max = (size_t)l->size;
-	if ((err = sg_store_get_blob(store, l->digest, &blob, e)) < 0) {
-		if (err == SG_EDIGEST || err == SG_ETOOBIG)
-			err = SG_EVERIFY;
-		goto done;
-	}
 	err = SG_EVERIFY;
-	if (blob.len != (size_t)l->size) {
-		sg_err(e, SG_EVERIFY, "layer %s: size differs from its descriptor", l->digest);
-		goto done;
-	}
 	if (sg_dsse_parse(&env, blob.data, blob.len, e) < 0) {
 		if (e->code == SG_ERROR)
 			err = SG_ERROR;
@@ -455,7 +442,7 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	sg_sigimage img = { NULL, 0 };
 	sg_buf *envs = NULL;
-	sg_error le = { 0 };
+	sg_error le = { 0 }, first = { 0 };
 	size_t nok = 0, nother = 0, i;
 	char *ptype = NULL;
 	sg_store *store;
@@ -482,9 +469,10 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_
 		sg_error_clear(&le);
 		sg_buf_init(&envs[nok], SG_MAX_ENVELOPE);
 		err = verify_layer(&envs[nok], &ptype, store, &img.layers[i], digest, pub, &le);
-		if (err != SG_OK && err != SG_EVERIFY) {
-			*e = le;
-			goto done;
+		/* a layer that cannot be checked does not hide another's valid attestation */
+		if (err != SG_OK && (!first.code || (first.code == SG_EVERIFY && err != SG_EVERIFY))) {
+			first = le;
+			first.code = err;
 		}
 		if (err == SG_OK && filter && strcmp(ptype, filter) != 0) {
 			/* verified, but not the type asked for: cosign's "found:" list */
@@ -502,9 +490,14 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_
 		       "found: %s", arg, filter, found.data ? (const char *)found.data : "?");
 		goto done;
 	}
+	if (nok == 0 && first.code && first.code != SG_EVERIFY) {
+		*e = first; /* could not check: an operational error, not a verdict */
+		err = first.code;
+		goto done;
+	}
 	if (nok == 0) {
 		sg_err(e, SG_EVERIFY, "%s: no matching attestations: %s", arg,
-		       img.nlayers ? le.msg : "attestation image has no layers");
+		       img.nlayers ? first.msg : "attestation image has no layers");
 		goto done;
 	}
 	print_header(arg);

@@ -190,6 +190,24 @@ int sg_sigimage_append(sg_sigimage *img, const sg_desc *layer, sg_sigimage_dup_f
 	return 1;
 }
 
+int sg_sigimage_layer_blob(sg_buf *out, sg_store *s, const sg_desc *l, size_t cap, sg_error *e)
+{
+	int err;
+
+	if (l->size < 0 || (uint64_t)l->size > cap)
+		return sg_err(e, SG_EVERIFY, "layer %s: size %lld over the limit", l->digest,
+			      (long long)l->size);
+	out->max = (size_t)l->size;
+	if ((err = sg_store_get_blob(s, l->digest, out, e)) < 0) {
+		if (err == SG_EDIGEST || err == SG_ETOOBIG)
+			e->code = err = SG_EVERIFY;
+		return err;
+	}
+	if (out->len != (size_t)l->size)
+		return sg_err(e, SG_EVERIFY, "layer %s: size differs from its descriptor", l->digest);
+	return 0;
+}
+
 int sg_sigimage_push(sg_store *s, const char *tag, const sg_sigimage *img, sg_error *e)
 {
 	sg_buf cfg = SG_BUF_INIT(SG_MAX_CONFIG), man = SG_BUF_INIT(SG_MAX_MANIFEST);

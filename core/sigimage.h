@@ -40,6 +40,11 @@ int sg_sigimage_append(sg_sigimage *img, const sg_desc *layer, sg_sigimage_dup_f
  * *added is 1 if the layer was added, 0 if an equal one was already there (is_dup). */
 int sg_sigimage_add(struct sg_store *s, const char *tag, const sg_desc *layer,
 		    sg_sigimage_dup_fn is_dup, void *ud, int *added, struct sg_error *e);
+/* Fetches a signature/attestation layer's blob into out (its declared size, at most cap
+ * bytes), checked against its digest and size. What the layer gets wrong (size over cap or
+ * differing, bytes not matching the digest) is SG_EVERIFY; failing to fetch keeps its code. */
+int sg_sigimage_layer_blob(sg_buf *out, struct sg_store *s, const sg_desc *l, size_t cap,
+			   struct sg_error *e);
 /* Uploads config, then PUTs the manifest at tag. Layer blobs must already be present. */
 int sg_sigimage_push(struct sg_store *s, const char *tag, const sg_sigimage *img,
 		     struct sg_error *e);

@@ -60,22 +60,9 @@ static int verify_layer(sg_payload **out, sg_store *store, const sg_desc *l, con
 		sg_err(e, SG_EVERIFY, "layer %s: signature is not valid base64", l->digest);
 		goto done;
 	}
-	if (l->size < 0 || (uint64_t)l->size > SG_MAX_PAYLOAD) {
-		sg_err(e, SG_EVERIFY, "layer %s: payload size %lld over the limit", l->digest,
-		       (long long)l->size);
+	if ((err = sg_sigimage_layer_blob(&blob, store, l, SG_MAX_PAYLOAD, e)) < 0)
 		goto done;
-	}
-	blob.max = (size_t)l->size;
-	if ((err = sg_store_get_blob(store, l->digest, &blob, e)) < 0) {
-		if (err == SG_EDIGEST || err == SG_ETOOBIG)
-			err = SG_EVERIFY;
-		goto done;
-	}
 	err = SG_EVERIFY;
-	if (blob.len != (size_t)l->size) {
-		sg_err(e, SG_EVERIFY, "layer %s: size differs from its descriptor", l->digest);
-		goto done;
-	}
 	if (sg_verify(a->pub, blob.data, blob.len, sig, siglen) != SG_OK) {
 		sg_err(e, SG_EVERIFY, "layer %s: signature does not verify with the key", l->digest);
 		goto done;
