@@ -276,12 +276,8 @@ int cmd_attest(int argc, char **argv)
 		case 'R': a.replace = 1; break;
 		case 'y': break;
 		case 'T':
-			if (strcmp(optarg, "false") != 0) {
-				fprintf(stderr, "sigil attest: sigil does not upload to a transparency "
-						"log; only --tlog-upload=false is accepted\n");
-				rc = SG_EXIT_USAGE;
+			if ((rc = sg_cli_tlog_upload("attest", optarg)) != SG_EXIT_OK)
 				goto done;
-			}
 			break;
 		case 'h': fputs(attest_usage, stdout); goto done;
 		default:
@@ -470,10 +466,8 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_
 		sg_buf_init(&envs[nok], SG_MAX_ENVELOPE);
 		err = verify_layer(&envs[nok], &ptype, store, &img.layers[i], digest, pub, &le);
 		/* a layer that cannot be checked does not hide another's valid attestation */
-		if (err != SG_OK && (!first.code || (first.code == SG_EVERIFY && err != SG_EVERIFY))) {
-			first = le;
-			first.code = err;
-		}
+		if (err != SG_OK)
+			sg_err_keep_first(&first, &le, err);
 		if (err == SG_OK && filter && strcmp(ptype, filter) != 0) {
 			/* verified, but not the type asked for: cosign's "found:" list */
 			sg_buf_printf(&found, "%s%s", nother++ ? "," : "", ptype);

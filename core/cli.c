@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli.h"
 #include "banned.h"
 
@@ -44,6 +45,15 @@ int sg_cli_bad_option(const char *cmd, char **argv, int c)
 	else
 		sg_err(&e, SG_EINVALID, "unknown option %s (see --help)", argv[optind - 1]);
 	return sg_cli_fail(cmd, &e);
+}
+
+int sg_cli_tlog_upload(const char *cmd, const char *arg)
+{
+	if (!strcmp(arg, "false"))
+		return SG_EXIT_OK;
+	fprintf(stderr, "sigil %s: sigil does not upload to a transparency log; only "
+			"--tlog-upload=false is accepted\n", cmd);
+	return SG_EXIT_USAGE;
 }
 
 int sg_cli_exit_code(int code)

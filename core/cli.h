@@ -39,6 +39,9 @@ int sg_cli_fail(const char *cmd, const sg_error *e);
 /* After getopt_long (run with opterr = 0 and an optstring starting with ':') returned c = '?'
  * or ':': one line naming the bad option or the missing value. Returns SG_EXIT_USAGE. */
 int sg_cli_bad_option(const char *cmd, char **argv, int c);
+/* --tlog-upload VALUE, accepted for cosign compatibility: only "false" (sigil never uploads).
+ * SG_EXIT_OK, or SG_EXIT_USAGE after saying why. */
+int sg_cli_tlog_upload(const char *cmd, const char *arg);
 /* Exit code for an error class: SG_EVERIFY -> 1, everything else -> 2. */
 int sg_cli_exit_code(int code);
 

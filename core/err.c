@@ -50,6 +50,14 @@ void sg_error_clear(sg_error *e)
 	}
 }
 
+void sg_err_keep_first(sg_error *first, const sg_error *e, int code)
+{
+	if (first->code && !(first->code == SG_EVERIFY && code != SG_EVERIFY))
+		return;
+	*first = *e;
+	first->code = code;
+}
+
 char *sg_printable(char *dst, size_t n, const char *s)
 {
 	size_t i = 0;

@@ -34,6 +34,10 @@ int sg_err_prefix(sg_error *e, const char *fmt, ...) __attribute__((format(print
 /* Appends the OpenSSL error queue's first reason to the message (and clears the queue). */
 int sg_err_openssl(sg_error *e, int code, const char *what);
 void sg_error_clear(sg_error *e);
+/* Of several failures, keeps the one worth reporting in *first: the first one, unless an
+ * operational failure (anything but SG_EVERIFY) comes after verification failures: "could
+ * not check" must not be reported as "checked and bad". e's message is kept with code. */
+void sg_err_keep_first(sg_error *first, const sg_error *e, int code);
 
 /* Copies s into a static-size buffer replacing control and non-printable bytes with '?'.
  * For printing untrusted text. dst must hold n bytes. Returns dst. */

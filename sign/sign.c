@@ -305,12 +305,8 @@ int cmd_sign(int argc, char **argv)
 			break;
 		case 'y': break;
 		case 'T':
-			if (strcmp(optarg, "false") != 0) {
-				fprintf(stderr, "sigil sign: sigil does not upload to a transparency log; "
-						"only --tlog-upload=false is accepted\n");
-				rc = SG_EXIT_USAGE;
+			if ((rc = sg_cli_tlog_upload("sign", optarg)) != SG_EXIT_OK)
 				goto done;
-			}
 			break;
 		case 'h': fputs(usage, stdout); goto done;
 		default:

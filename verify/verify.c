@@ -164,10 +164,8 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg,
 		err = verify_layer(&ok[nok], store, &img.layers[i], digest, a, &le);
 		if (err == SG_OK)
 			nok++;
-		else if (!first.code || (first.code == SG_EVERIFY && err != SG_EVERIFY)) {
-			first = le; /* report the first failure, an operational one before others */
-			first.code = err;
-		}
+		else
+			sg_err_keep_first(&first, &le, err);
 	}
 	err = SG_EVERIFY;
 	if (nok == 0) {
