@@ -79,7 +79,7 @@ done:
 
 /* Standard, then URL-safe base64, both padded (what sslib's b64Decode accepts). The
  * result is NUL-terminated so a decoded payload can be read as text. */
-static int b64_either(unsigned char **out, size_t *outlen, const char *s, size_t len)
+int sg_dsse_b64_decode(unsigned char **out, size_t *outlen, const char *s, size_t len)
 {
 	static const int variants[] = { sodium_base64_VARIANT_ORIGINAL,
 					 sodium_base64_VARIANT_URLSAFE };
@@ -120,7 +120,7 @@ static int parse_sig(sg_dsse_sig *out, const json_t *o, size_t i, sg_error *e)
 		return sg_err(e, SG_EINVALID, "envelope: signatures[%zu].keyid is not a string", i);
 	if (keyid && !(out->keyid = strdup(json_string_value(keyid))))
 		return sg_err(e, SG_ERROR, "out of memory");
-	err = b64_either(&out->sig, &out->siglen, json_string_value(sig), json_string_length(sig));
+	err = sg_dsse_b64_decode(&out->sig, &out->siglen, json_string_value(sig), json_string_length(sig));
 	if (err == SG_EINVALID)
 		return sg_err(e, err, "envelope: signatures[%zu].sig is not base64", i);
 	if (err < 0)
@@ -148,7 +148,7 @@ static int parse_root(sg_dsse *d, const json_t *root, sg_error *e)
 		return sg_err(e, SG_ETOOBIG, "envelope: more than %d signatures", SG_DSSE_MAX_SIGS);
 	if (!(d->payload_type = strdup(json_string_value(type))))
 		return sg_err(e, SG_ERROR, "out of memory");
-	err = b64_either(&d->payload, &d->payload_len, json_string_value(payload),
+	err = sg_dsse_b64_decode(&d->payload, &d->payload_len, json_string_value(payload),
 			 json_string_length(payload));
 	if (err == SG_EINVALID)
 		return sg_err(e, err, "envelope: payload is not base64");
@@ -164,11 +164,26 @@ static int parse_root(sg_dsse *d, const json_t *root, sg_error *e)
 	return 0;
 }
 
+int sg_dsse_from_json(sg_dsse **out, const json_t *obj, sg_error *e)
+{
+	sg_dsse *d;
+	int err;
+
+	*out = NULL;
+	if (!(d = calloc(1, sizeof(*d))))
+		return sg_err(e, SG_ERROR, "out of memory");
+	if ((err = parse_root(d, obj, e)) < 0) {
+		sg_dsse_free(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
 int sg_dsse_parse(sg_dsse **out, const void *data, size_t len, sg_error *e)
 {
 	json_error_t je;
 	json_t *root = NULL;
-	sg_dsse *d = NULL;
 	int err;
 
 	*out = NULL;
@@ -180,16 +195,8 @@ int sg_dsse_parse(sg_dsse **out, const void *data, size_t len, sg_error *e)
 			     je.line);
 		goto done;
 	}
-	if (!(d = calloc(1, sizeof(*d)))) {
-		err = sg_err(e, SG_ERROR, "out of memory");
-		goto done;
-	}
-	if ((err = parse_root(d, root, e)) < 0)
-		goto done;
-	*out = d;
-	d = NULL;
+	err = sg_dsse_from_json(out, root, e);
 done:
-	sg_dsse_free(d);
 	json_decref(root);
 	return err;
 }

@@ -4,6 +4,7 @@
 #include "buf.h"
 
 struct sg_error;
+struct json_t;
 struct sg_privkey;
 struct sg_pubkey;
 
@@ -49,6 +50,11 @@ typedef struct sg_dsse {
  * envelope.md asks. SG_EINVALID / SG_ETOOBIG on bad input. *out is new. */
 int sg_dsse_parse(sg_dsse **out, const void *data, size_t len, struct sg_error *e);
 void sg_dsse_free(sg_dsse *d);
+/* The same checks on an already parsed object (a sigstore bundle's dsseEnvelope). */
+int sg_dsse_from_json(sg_dsse **out, const struct json_t *obj, struct sg_error *e);
+/* Standard, then URL-safe base64, both padded; the result is NUL-terminated. SG_EINVALID on
+ * bad input, SG_ERROR when out of memory. */
+int sg_dsse_b64_decode(unsigned char **out, size_t *outlen, const char *s, size_t len);
 
 /* SG_OK if at least one signature verifies over PAE(payload_type, payload) with k (ECDSA:
  * over SHA-256 of the PAE bytes, DER or raw r||s), else SG_EVERIFY. Fails closed. */

@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <sodium.h>
 #include "buf.h"
@@ -773,6 +774,19 @@ int sg_pubkey_pem(sg_buf *out, const sg_pubkey *k, sg_error *e)
 	err = pem_encode(out, "PUBLIC KEY", spki, (size_t)n, e);
 	OPENSSL_free(spki);
 	return err;
+}
+
+int sg_pubkey_hint(char out[SG_KEY_HINT_MAX], const sg_pubkey *k, sg_error *e)
+{
+	unsigned char *spki = NULL, md[32];
+	int n;
+
+	if ((n = i2d_PUBKEY(k->pkey, &spki)) <= 0)
+		return sg_err_openssl(e, SG_ERROR, "encoding public key");
+	SHA256(spki, (size_t)n, md);
+	OPENSSL_free(spki);
+	sodium_bin2base64(out, SG_KEY_HINT_MAX, md, sizeof(md), sodium_base64_VARIANT_ORIGINAL);
+	return 0;
 }
 
 sg_key_alg sg_pubkey_alg(const sg_pubkey *k)

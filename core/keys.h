@@ -49,6 +49,10 @@ int sg_pubkey_from_pem(sg_pubkey **out, const char *pem, size_t len, const char 
 /* PKIX PEM as cosign writes it: 64-column base64, trailing newline. */
 int sg_pubkey_pem(sg_buf *out, const sg_pubkey *k, struct sg_error *e);
 sg_key_alg sg_pubkey_alg(const sg_pubkey *k);
+/* The key's hint in sigstore bundles, as cosign and sigstore-go write it:
+ * base64std(SHA-256(PKIX DER)). */
+#define SG_KEY_HINT_MAX 48
+int sg_pubkey_hint(char out[SG_KEY_HINT_MAX], const sg_pubkey *k, struct sg_error *e);
 void sg_pubkey_free(sg_pubkey *k);
 
 /* Signs msg: ECDSA P-256 over SHA-256(msg), ASN.1 DER; Ed25519 pure over msg.
@@ -59,6 +63,11 @@ int sg_sign(unsigned char **sig, size_t *siglen, const sg_privkey *k, const void
  * sigstore's verifier does); Ed25519 tries pure, then Ed25519ph (cosign >= 2.6 signers). */
 int sg_verify(const sg_pubkey *k, const void *msg, size_t len, const unsigned char *sig,
 	      size_t siglen);
+/* ECDSA P-256 only: verifies sig (DER or raw r||s) over a message known by its SHA-256
+ * digest (a sigstore messageSignature over an artifact sigil holds only the digest of).
+ * SG_OK or SG_EVERIFY (also for an Ed25519 key: it signs messages, not digests). */
+int sg_verify_digest(const sg_pubkey *k, const unsigned char *digest, size_t dlen,
+		     const unsigned char *sig, size_t siglen);
 
 /* Password from COSIGN_PASSWORD (set, even empty, wins), else a no-echo prompt on the
  * terminal (twice when confirm), else all of stdin. Matches sg_pass_fn. */

@@ -511,6 +511,7 @@ static void l_free(sg_store *s)
 
 static const sg_store_ops layout_ops = {
 	l_get_manifest, l_put_manifest, l_has_blob, l_get_blob, l_put_blob, l_free, l_lock,
+	NULL, /* no referrers API: the fallback tag serves layouts too */ 
 };
 
 /* Checks PATH/oci-layout, writing it first when creating. */

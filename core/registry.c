@@ -64,7 +64,7 @@ struct req {
 	long status;
 	int curl_rc;             /* CURLcode of the last transfer */
 	sg_buf err_body;         /* non-2xx body, SG_MAX_HTTP_SMALL */
-	char *ctype, *digest, *location, *www_auth, *retry_after;
+	char *ctype, *digest, *location, *www_auth, *retry_after, *link, *filters;
 	int off_origin;          /* the final hop left the registry's origin (a redirect) */
 };
 
@@ -291,7 +291,10 @@ static void req_reset_results(struct req *r)
 	free(r->location);
 	free(r->www_auth);
 	free(r->retry_after);
+	free(r->link);
+	free(r->filters);
 	r->ctype = r->digest = r->location = r->www_auth = r->retry_after = NULL;
+	r->link = r->filters = NULL;
 	r->status = 0;
 	r->curl_rc = 0;
 	r->off_origin = 0;
@@ -364,6 +367,8 @@ static void collect_headers(reg_store *s, struct req *r)
 	r->digest = header_dup(s->curl, "Docker-Content-Digest");
 	r->www_auth = header_dup(s->curl, "WWW-Authenticate");
 	r->retry_after = header_dup(s->curl, "Retry-After");
+	r->link = header_dup(s->curl, "Link");
+	r->filters = header_dup(s->curl, "OCI-Filters-Applied");
 	if (r->status < 300 || r->status >= 400)
 		r->location = header_dup(s->curl, "Location");
 	else if (curl_easy_getinfo(s->curl, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
@@ -1126,6 +1131,148 @@ done:
 	return err;
 }
 
+/* The URL of a Link header's rel="next" target (distribution-spec pagination), resolved
+ * against the registry: a path, or an absolute URL on the registry's own origin. NULL when
+ * there is none or it points elsewhere. */
+static char *next_link(const reg_store *s, const char *link)
+{
+	const char *lt, *gt;
+	size_t n;
+	char *url;
+
+	if (!link || !(lt = strchr(link, '<')) || !(gt = strchr(lt, '>')) ||
+	    !strstr(gt, "rel=\"next\""))
+		return NULL;
+	n = (size_t)(gt - lt - 1);
+	if (n == 0 || n > 2048)
+		return NULL;
+	if (lt[1] == '/') {
+		if (!(url = malloc(strlen(s->base_url) + n + 1)))
+			return NULL;
+		memcpy(url, s->base_url, strlen(s->base_url));
+		memcpy(url + strlen(s->base_url), lt + 1, n);
+		url[strlen(s->base_url) + n] = '\0';
+	} else {
+		if (!(url = malloc(n + 1)))
+			return NULL;
+		memcpy(url, lt + 1, n);
+		url[n] = '\0';
+	}
+	if (!header_safe(url) || !sg_registry_same_origin(url, s->base_url)) {
+		free(url);
+		return NULL;
+	}
+	return url;
+}
+
+#define MAX_REFERRER_PAGES 64
+
+/* GET /v2/<name>/referrers/<digest>: every page merged into one index. A registry that does
+ * not serve the API answers 404 (or 400/405/406/501), or with something that is not an
+ * index (ggcr's test); both are SG_EUNSUPPORTED, so the caller reads the fallback tag. */
+static int reg_referrers(sg_store *st, const char *digest, const char *artifact_type,
+			 sg_buf *index, int *filtered, sg_error *e)
+{
+	reg_store *s = (reg_store *)st;
+	sg_buf page = SG_BUF_INIT(SG_MAX_MANIFEST);
+	json_t *merged = NULL, *doc = NULL, *m;
+	char what[200], *url = NULL, *esc = NULL, *q, *dump = NULL;
+	int err = 0, pages;
+	size_t i;
+
+	*filtered = 1;
+	snprintf(what, sizeof(what), "referrers of %s", digest);
+	if (api_url(&url, s, "referrers/", digest) < 0)
+		return sg_err(e, SG_ERROR, "out of memory");
+	if (artifact_type) {
+		if (!(esc = curl_easy_escape(s->curl, artifact_type, 0)) ||
+		    !(q = sg_strprintf("%s?artifactType=%s", url, esc))) {
+			err = sg_err(e, SG_ERROR, "out of memory");
+			goto done;
+		}
+		free(url);
+		url = q;
+	}
+	for (pages = 0; url; pages++) {
+		struct req r = { 0 };
+		const char *ct;
+
+		if (pages == MAX_REFERRER_PAGES) {
+			err = sg_err(e, SG_ETOOBIG, "%s: %s: more than %d pages", s->base.name, what,
+				     MAX_REFERRER_PAGES);
+			goto done;
+		}
+		sg_buf_reset(&page);
+		sg_buf_init(&r.err_body, SG_MAX_HTTP_SMALL);
+		r.method = "GET";
+		r.url = url;
+		r.accept = SG_MT_OCI_INDEX;
+		r.out = &page;
+		r.follow = 1;
+		if ((err = reg_do(s, &r, ACT_PULL, what, e)) < 0) {
+			req_release(&r);
+			goto done;
+		}
+		if (r.ctype)
+			strip_params(r.ctype);
+		ct = r.ctype ? r.ctype : "";
+		if (pages == 0 && (r.status == 404 || r.status == 400 || r.status == 405 ||
+				   r.status == 406 || r.status == 501 ||
+				   (r.status == 200 && strcmp(ct, SG_MT_OCI_INDEX) != 0))) {
+			req_release(&r);
+			err = SG_EUNSUPPORTED;
+			goto done;
+		}
+		if (r.status != 200 || strcmp(ct, SG_MT_OCI_INDEX) != 0) {
+			err = r.status != 200 ? status_error(s, &r, what, e)
+					      : sg_err(e, SG_EINVALID, "%s: %s: not an OCI index",
+						       s->base.name, what);
+			req_release(&r);
+			goto done;
+		}
+		if (artifact_type && (!r.filters || !strstr(r.filters, "artifactType")))
+			*filtered = 0;
+		free(url);
+		url = next_link(s, r.link);
+		req_release(&r);
+		if (!(doc = json_loadb((const char *)page.data, page.len, JSON_REJECT_DUPLICATES, NULL)) ||
+		    !json_is_array(json_object_get(doc, "manifests"))) {
+			err = sg_err(e, SG_EINVALID, "%s: %s: not a valid OCI index", s->base.name,
+				     what);
+			goto done;
+		}
+		if (!merged) {
+			merged = doc;
+			doc = NULL;
+			continue;
+		}
+		json_array_foreach(json_object_get(doc, "manifests"), i, m)
+			if (json_array_append(json_object_get(merged, "manifests"), m) < 0) {
+				err = sg_err(e, SG_ERROR, "out of memory");
+				goto done;
+			}
+		json_decref(doc);
+		doc = NULL;
+	}
+	if (!(dump = json_dumps(merged, JSON_COMPACT))) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	sg_buf_reset(index);
+	if (sg_buf_append(index, dump, strlen(dump)) < 0)
+		err = sg_err(e, SG_ETOOBIG, "%s: %s: index too large", s->base.name, what);
+done:
+	if (err < 0)
+		*filtered = 0;
+	json_decref(merged);
+	json_decref(doc);
+	free(dump);
+	curl_free(esc);
+	free(url);
+	sg_buf_release(&page);
+	return err;
+}
+
 static void reg_free(sg_store *st)
 {
 	reg_store *s = (reg_store *)st;
@@ -1149,6 +1296,7 @@ static void reg_free(sg_store *st)
 static const sg_store_ops reg_ops = {
 	reg_get_manifest, reg_put_manifest, reg_has_blob, reg_get_blob, reg_put_blob, reg_free,
 	NULL, /* no lock: a registry has no compare-and-swap for tags */
+	reg_referrers,
 };
 
 /* Repository names as the distribution spec spells them: lowercase path components that

@@ -1,10 +1,8 @@
-#include <errno.h>
 #include <stdlib.h>
-#include <time.h>
-#include <sodium.h>
 #include <string.h>
 #include <jansson.h>
 #include "sigimage.h"
+#include "tagrmw.h"
 #include "gojson.h"
 #include "store.h"
 #include "digest.h"
@@ -230,26 +228,6 @@ done:
 	return err;
 }
 
-#define MAX_MERGES 8
-#define MIN_SETTLE_MS 50
-#define SETTLE_CYCLES 3  /* wait this many of our own read-modify-write times */
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static int has_layer(const sg_sigimage *img, const sg_desc *layer)
 {
 	size_t i;
@@ -264,11 +242,18 @@ static int has_layer(const sg_sigimage *img, const sg_desc *layer)
 	return 0;
 }
 
-/* One read-modify-write: load what is at tag, append, push. *added as sg_sigimage_add;
- * *pushed is the number of layers written. */
-static int merge_once(sg_store *s, const char *tag, const sg_desc *layer,
-		      sg_sigimage_dup_fn is_dup, void *ud, int *added, size_t *pushed, sg_error *e)
+struct add_item {
+	const sg_desc *layer;
+	sg_sigimage_dup_fn is_dup;
+	void *ud;
+};
+
+/* One read-modify-write: load what is at tag, append, push. Merges after the first only
+ * look for our exact layer (the caller's dedupe already ran). */
+static int add_merge(void *ud, sg_store *s, const char *tag, int first_time, int *added,
+		     size_t *count, sg_error *e)
 {
+	const struct add_item *it = ud;
 	sg_sigimage img = { NULL, 0 };
 	int err;
 
@@ -277,79 +262,43 @@ static int merge_once(sg_store *s, const char *tag, const sg_desc *layer,
 		err = 0;
 	if (err < 0)
 		goto done;
-	if ((err = sg_sigimage_append(&img, layer, is_dup, ud, e)) < 0)
+	if ((err = sg_sigimage_append(&img, it->layer, first_time ? it->is_dup : NULL,
+				      first_time ? it->ud : NULL, e)) < 0)
 		goto done;
 	*added = err;
-	*pushed = img.nlayers;
+	*count = img.nlayers;
 	err = *added ? sg_sigimage_push(s, tag, &img, e) : 0;
 done:
 	sg_sigimage_release(&img);
 	return err;
 }
 
-/* merge_once, tried again when the registry refuses a write under concurrent writers to the
- * same tag (docker-registry 2.8 then answers 400 "digest did not match" or 5xx). */
-static int merge_retry(sg_store *s, const char *tag, const sg_desc *layer,
-		       sg_sigimage_dup_fn is_dup, void *ud, int *added, size_t *pushed, sg_error *e)
+static int add_check(void *ud, sg_store *s, const char *tag, int *present, size_t *count,
+		     sg_error *e)
 {
-	int tries, err;
+	const struct add_item *it = ud;
+	sg_sigimage now = { NULL, 0 };
+	int err;
 
-	for (tries = 0;; tries++) {
-		err = merge_once(s, tag, layer, is_dup, ud, added, pushed, e);
-		if (err != SG_ENET || tries == MAX_MERGES)
-			return err;
-		sleep_ms(MIN_SETTLE_MS + (long)randombytes_uniform(50u << (tries < 4 ? tries : 4)));
-	}
+	*present = 0;
+	*count = 0;
+	err = sg_sigimage_load(&now, s, tag, e);
+	if (err == SG_ENOTFOUND)
+		return 0;
+	if (err < 0)
+		return err;
+	*present = has_layer(&now, it->layer);
+	*count = now.nlayers;
+	sg_sigimage_release(&now);
+	return 0;
 }
+
+static const sg_tagrmw_ops add_ops = { add_merge, add_check, "signature image" };
 
 int sg_sigimage_add(sg_store *s, const char *tag, const sg_desc *layer, sg_sigimage_dup_fn is_dup,
 		    void *ud, int *added, sg_error *e)
 {
-	sg_sigimage now = { NULL, 0 };
-	int locked, err, merges = 0, again, seen = 0, needed = 1;
-	size_t pushed = 0;
-	long t0, settle;
+	struct add_item it = { layer, is_dup, ud };
 
-	*added = 0;
-	if ((locked = sg_store_lock(s, 1, e)) < 0)
-		return locked;
-	t0 = now_ms();
-	err = locked ? merge_once(s, tag, layer, is_dup, ud, added, &pushed, e)
-		     : merge_retry(s, tag, layer, is_dup, ud, added, &pushed, e);
-	if (locked) {
-		sg_store_lock(s, 0, NULL);
-		return err;
-	}
-	if (err < 0 || !*added)
-		return err;
-	/* A registry: confirm the layer survived concurrent writers, merging again if not.
-	 * Once another writer has been seen (the tag changed under us), confirm twice. */
-	for (;;) {
-		settle = SETTLE_CYCLES * (now_ms() - t0);
-		if (settle < MIN_SETTLE_MS)
-			settle = MIN_SETTLE_MS;
-		sleep_ms(settle + (long)randombytes_uniform((uint32_t)settle + 1));
-		err = sg_sigimage_load(&now, s, tag, e);
-		if (err < 0 && err != SG_ENOTFOUND)
-			return err;
-		again = err == SG_ENOTFOUND || !has_layer(&now, layer);
-		if (!again && now.nlayers != pushed)
-			needed = 2;
-		pushed = now.nlayers;
-		sg_sigimage_release(&now);
-		if (!again) {
-			if (++seen >= needed)
-				return 0;
-			continue;
-		}
-		if (merges++ == MAX_MERGES)
-			return sg_err(e, SG_ERROR, "%s:%s: the signature kept being overwritten by "
-				      "concurrent writers; gave up after %d merges", s->name, tag,
-				      MAX_MERGES);
-		needed = 2;
-		seen = 0;
-		t0 = now_ms();
-		if ((err = merge_retry(s, tag, layer, NULL, NULL, &again, &pushed, e)) < 0)
-			return err;
-	}
+	return sg_tagrmw_add(s, tag, &add_ops, &it, added, e);
 }

@@ -130,26 +130,41 @@ static int raw_to_der(unsigned char **der, const unsigned char *sig)
 }
 
 /* As sigstore's ECDSAVerifier: if the bytes start with an ASN.1 {r,s} they must be exactly
- * one canonical DER signature (Go's VerifyASN1 is strict); otherwise raw r||s. */
+ * one canonical DER signature (Go's VerifyASN1 is strict); otherwise raw r||s. Returns the
+ * DER length (*der OPENSSL_malloc'd), or -1. */
+static int ecdsa_der(unsigned char **der, const unsigned char *sig, size_t siglen)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *es = NULL;
+	int n = -1;
+
+	*der = NULL;
+	if (siglen == 0 || siglen > ECDSA_SIG_MAX)
+		return -1;
+	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)siglen))) {
+		n = i2d_ECDSA_SIG(es, der);
+		if (p != sig + siglen || n != (int)siglen || memcmp(*der, sig, siglen))
+			n = -1;
+	} else if (siglen == P256_RAW_SIGLEN) {
+		n = raw_to_der(der, sig);
+	}
+	ECDSA_SIG_free(es);
+	if (n <= 0) {
+		OPENSSL_free(*der);
+		*der = NULL;
+		n = -1;
+	}
+	return n;
+}
+
 static int verify_ecdsa(const sg_pubkey *k, const unsigned char *msg, size_t len,
 			const unsigned char *sig, size_t siglen)
 {
-	const unsigned char *p = sig;
 	unsigned char *der = NULL;
 	EVP_MD_CTX *ctx = NULL;
-	ECDSA_SIG *es = NULL;
-	int n = -1, ok = 0;
+	int n, ok = 0;
 
-	if (siglen == 0 || siglen > ECDSA_SIG_MAX)
-		return 0;
-	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)siglen))) {
-		n = i2d_ECDSA_SIG(es, &der);
-		if (p != sig + siglen || n != (int)siglen || memcmp(der, sig, siglen))
-			goto done;
-	} else if (siglen == P256_RAW_SIGLEN) {
-		n = raw_to_der(&der, sig);
-	}
-	if (n <= 0)
+	if ((n = ecdsa_der(&der, sig, siglen)) <= 0)
 		goto done;
 	if (!(ctx = EVP_MD_CTX_new()) ||
 	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, k->pkey) != 1)
@@ -157,10 +172,31 @@ static int verify_ecdsa(const sg_pubkey *k, const unsigned char *msg, size_t len
 	ok = EVP_DigestVerify(ctx, der, (size_t)n, msg, len) == 1;
 done:
 	EVP_MD_CTX_free(ctx);
-	ECDSA_SIG_free(es);
 	OPENSSL_free(der);
 	ERR_clear_error();
 	return ok;
+}
+
+int sg_verify_digest(const sg_pubkey *k, const unsigned char *digest, size_t dlen,
+		     const unsigned char *sig, size_t siglen)
+{
+	unsigned char *der = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int n, ok = 0;
+
+	if (!k || !digest || !sig || k->alg != SG_KEY_ECDSA_P256 || dlen != 32)
+		return SG_EVERIFY;
+	if ((n = ecdsa_der(&der, sig, siglen)) <= 0)
+		goto done;
+	if (!(ctx = EVP_PKEY_CTX_new(k->pkey, NULL)) || EVP_PKEY_verify_init(ctx) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) != 1)
+		goto done;
+	ok = EVP_PKEY_verify(ctx, der, (size_t)n, digest, dlen) == 1;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok ? SG_OK : SG_EVERIFY;
 }
 
 int sg_verify(const sg_pubkey *k, const void *msg, size_t len, const unsigned char *sig,

@@ -88,6 +88,17 @@ int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t 
 	return s->ops->put_blob(s, digest, data, len, e);
 }
 
+int sg_store_referrers(sg_store *s, const char *digest, const char *artifact_type, sg_buf *index,
+		       int *filtered, sg_error *e)
+{
+	*filtered = 0;
+	if (!sg_digest_valid(digest))
+		return sg_err(e, SG_EINVALID, "%s: invalid digest", s->name);
+	if (!s->ops->referrers)
+		return SG_EUNSUPPORTED;
+	return s->ops->referrers(s, digest, artifact_type, index, filtered, e);
+}
+
 int sg_store_lock(sg_store *s, int on, sg_error *e)
 {
 	int err;

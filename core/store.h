@@ -28,6 +28,12 @@ typedef struct sg_store_ops {
 	 * read-modify-write of tags between processes sharing the store. NULL where the store
 	 * has none (a registry: see sg_sigimage_add for what is done there instead). */
 	int (*lock)(sg_store *s, int on, struct sg_error *e);
+	/* Optional: the distribution-spec referrers API. Fills index with the OCI image index
+	 * listing the referrers of digest (every page), filtered by artifact_type when not NULL
+	 * and the server can (*filtered 1 then). SG_EUNSUPPORTED when the store does not serve
+	 * the API: the caller then reads the referrers tag schema's fallback tag. */
+	int (*referrers)(sg_store *s, const char *digest, const char *artifact_type,
+			 sg_buf *index, int *filtered, struct sg_error *e);
 } sg_store_ops;
 
 struct sg_store {
@@ -50,6 +56,9 @@ int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, struct sg_er
 int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len,
 		      struct sg_error *e);
 void sg_store_free(sg_store *s);
+/* The store's referrers API (see sg_store_ops.referrers); SG_EUNSUPPORTED without one. */
+int sg_store_referrers(sg_store *s, const char *digest, const char *artifact_type, sg_buf *index,
+		       int *filtered, struct sg_error *e);
 /* 1 if the store can lock (then locked/unlocked), 0 if it cannot, <0 on error. */
 int sg_store_lock(sg_store *s, int on, struct sg_error *e);
 
