@@ -15,6 +15,8 @@
 #include "ref.h"
 #include "sigimage.h"
 #include "store.h"
+#include "bundle.h"
+#include "referrers.h"
 #include "banned.h"
 
 #define ANN_PREDICATE_TYPE "predicateType"
@@ -37,6 +39,10 @@ static const char attest_usage[] =
 	"      --statement-version V      1 (default: https://in-toto.io/Statement/v1) or 0.1\n"
 	"                                 (what cosign writes)\n"
 	"      --replace                  drop the image's attestations of the same predicate type\n"
+	"      --bundle-format legacy|sigstore\n"
+	"                                 legacy (default): the .att tag; sigstore: a sigstore\n"
+	"                                 bundle v0.3 attached as an OCI 1.1 referrer (cosign v3)\n"
+	"      --new-bundle-format[=true|false]  cosign's spelling of --bundle-format sigstore\n"
 	"  -y, --yes                      accepted for cosign compatibility (no prompts here)\n"
 	"      --tlog-upload=false        accepted for cosign compatibility (sigil never uploads)\n"
 	SG_REGISTRY_HELP;
@@ -44,7 +50,8 @@ static const char attest_usage[] =
 static const char verify_usage[] =
 	"usage: sigil verify-attestation --key PUB [--type TYPE] [--output json|text] IMAGE...\n"
 	"\n"
-	"Verifies the attestations stored beside each image (sha256-<hex>.att): the DSSE signature\n"
+	"Verifies the attestations stored beside each image (the sha256-<hex>.att tag and sigstore\n"
+	"bundles attached as OCI 1.1 referrers; stderr says where each came from): the DSSE signature\n"
 	"against the public key PUB, the in-toto payload type, and that the statement's subject\n"
 	"names the image's digest. Prints each verified envelope on its own line on stdout, as\n"
 	"cosign does. Exit status: 0 every image has a verified attestation (of TYPE, if given),\n"
@@ -64,6 +71,8 @@ static const char verify_usage[] =
 
 struct attest_args {
 	const sg_privkey *key;
+	int bundle;                 /* --bundle-format sigstore */
+	char hint[SG_KEY_HINT_MAX];
 	const char *statement_type;
 	const char *predicate_type; /* URI */
 	const json_t *predicate;
@@ -170,6 +179,61 @@ done:
 	return err;
 }
 
+/* cosign v3's attestation: the DSSE envelope in a sigstore bundle, attached as a referrer. */
+static int attest_bundle_one(sg_store *store, const sg_ref *ref, const struct attest_args *a,
+			     sg_error *e)
+{
+	sg_buf stmt = SG_BUF_INIT(SG_MAX_ENVELOPE), pae = SG_BUF_INIT(SG_MAX_ENVELOPE + 256);
+	sg_buf bundle = SG_BUF_INIT(SG_MAX_BUNDLE);
+	char mdigest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
+	unsigned char *sig = NULL;
+	sg_image img = { 0 };
+	char *repo = NULL;
+	size_t siglen;
+	int err, via;
+
+	if ((err = sg_image_fetch(&img, store, sg_ref_target(ref), e)) < 0)
+		goto done;
+	if (!(repo = sg_ref_repo_name(ref))) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	if ((err = sg_intoto_build(&stmt, a->statement_type, repo, img.digest, a->predicate_type,
+				   a->predicate, e)) < 0)
+		goto done;
+	if ((err = sg_dsse_pae(&pae, SG_DSSE_INTOTO_TYPE, strlen(SG_DSSE_INTOTO_TYPE), stmt.data,
+			       stmt.len)) < 0) {
+		err = sg_err(e, err, "statement too large to sign");
+		goto done;
+	}
+	if ((err = sg_sign(&sig, &siglen, a->key, pae.data, pae.len, e)) < 0)
+		goto done;
+	if ((err = sg_bundle_write_dsse(&bundle, a->hint, SG_DSSE_INTOTO_TYPE, stmt.data, stmt.len,
+					sig, siglen)) < 0) {
+		err = sg_err(e, err, "bundle too large");
+		goto done;
+	}
+	if ((err = sg_bundle_attach(store, &img, bundle.data, bundle.len, a->predicate_type,
+				    time(NULL), mdigest, &via, e)) < 0)
+		goto done;
+	sg_referrers_tag(tag, sizeof(tag), img.digest);
+	printf("%s@%s\n", repo, img.digest);
+	if (via == SG_REFERRERS_API)
+		fprintf(stderr, "Pushed attestation bundle %s@%s (referrers API)\n", store->name,
+			mdigest);
+	else
+		fprintf(stderr, "Pushed attestation bundle %s@%s (referrers tag %s)\n", store->name,
+			mdigest, tag);
+done:
+	sg_buf_release(&stmt);
+	sg_buf_release(&pae);
+	sg_buf_release(&bundle);
+	sg_image_release(&img);
+	free(sig);
+	free(repo);
+	return err;
+}
+
 static int attest_one(sg_ctx *ctx, const sg_ref *ref, const struct attest_args *a, sg_error *e)
 {
 	sg_buf stmt = SG_BUF_INIT(SG_MAX_ENVELOPE), env = SG_BUF_INIT(SG_MAX_ENVELOPE);
@@ -180,8 +244,13 @@ static int attest_one(sg_ctx *ctx, const sg_ref *ref, const struct attest_args *
 	size_t dropped = 0;
 	int err, added = 1;
 
-	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0 ||
-	    (err = sg_resolve(digest, store, ref, 1, e)) < 0)
+	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
+		goto done;
+	if (a->bundle) {
+		err = attest_bundle_one(store, ref, a, e);
+		goto done;
+	}
+	if ((err = sg_resolve(digest, store, ref, 1, e)) < 0)
 		goto done;
 	if (!(repo = sg_ref_repo_name(ref))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -233,11 +302,13 @@ int cmd_attest(int argc, char **argv)
 		{ "replace", no_argument, NULL, 'R' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "tlog-upload", required_argument, NULL, 'T' },
+		{ "bundle-format", required_argument, NULL, 'B' },
+		{ "new-bundle-format", optional_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct attest_args a = { NULL, SG_INTOTO_STATEMENT_V1, NULL, NULL, 0 };
+	struct attest_args a = { .statement_type = SG_INTOTO_STATEMENT_V1 };
 	sg_buf pred = SG_BUF_INIT(SG_MAX_PREDICATE);
 	const char *keypath = NULL, *predpath = NULL, *type = "custom";
 	sg_opts opts = { 0 };
@@ -275,6 +346,12 @@ int cmd_attest(int argc, char **argv)
 			break;
 		case 'R': a.replace = 1; break;
 		case 'y': break;
+		case 'B':
+		case 'N':
+			if ((rc = sg_cli_bundle_format("attest", c == 'N', optarg, &a.bundle)) !=
+			    SG_EXIT_OK)
+				goto done;
+			break;
 		case 'T':
 			if ((rc = sg_cli_tlog_upload("attest", optarg)) != SG_EXIT_OK)
 				goto done;
@@ -325,6 +402,22 @@ int cmd_attest(int argc, char **argv)
 		goto done;
 	}
 	a.key = key;
+	if (a.bundle) {
+		sg_pubkey *pub = NULL;
+
+		if (a.replace) {
+			fprintf(stderr, "sigil attest: --replace applies to the .att tag only, not "
+					"to --bundle-format sigstore\n");
+			rc = SG_EXIT_USAGE;
+			goto done;
+		}
+		if (sg_privkey_public(&pub, key, &e) < 0 || sg_pubkey_hint(a.hint, pub, &e) < 0) {
+			sg_pubkey_free(pub);
+			rc = sg_cli_fail("attest", &e);
+			goto done;
+		}
+		sg_pubkey_free(pub);
+	}
 	for (i = 0; i < nrefs; i++) {
 		sg_error_clear(&e);
 		if (attest_one(ctx, refs[i], &a, &e) < 0) {
@@ -407,12 +500,156 @@ done:
 	return err;
 }
 
-static void print_header(const char *name)
+/* What one image's verification found, in both storage generations. */
+struct found {
+	const sg_pubkey *pub;
+	const char *digest, *filter;
+	sg_buf *envs;             /* verified envelopes, as printed */
+	char **origin;            /* where each came from, for stderr */
+	size_t nok, cap;
+	size_t checked;
+	sg_buf other;             /* verified but of another type: cosign's "found:" list */
+	size_t nother;
+	sg_error first;           /* the failure worth reporting when none verifies */
+};
+
+static void found_release(struct found *f)
 {
+	size_t i;
+
+	for (i = 0; i < f->nok; i++) {
+		sg_buf_release(&f->envs[i]);
+		free(f->origin[i]);
+	}
+	free(f->envs);
+	free(f->origin);
+	sg_buf_release(&f->other);
+}
+
+/* Keeps a verified envelope of predicate type ptype, or notes its type when --type filters
+ * it out. env is taken over (released) either way. */
+static int found_add(struct found *f, sg_buf *env, const char *ptype, char *origin)
+{
+	if (!origin)
+		goto oom;
+	if (f->filter ? strcmp(ptype, f->filter) != 0
+		      : !strcmp(ptype, SG_PREDICATE_COSIGN_SIGN)) {
+		/* a signature bundle is not an attestation unless asked for by --type */
+		sg_buf_printf(&f->other, "%s%s", f->nother++ ? "," : "", ptype);
+		free(origin);
+		sg_buf_release(env);
+		return 0;
+	}
+	if (f->nok == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 8;
+		sg_buf *envs = realloc(f->envs, cap * sizeof(*envs));
+		char **o;
+
+		if (envs)
+			f->envs = envs;
+		if (!envs || !(o = realloc(f->origin, cap * sizeof(*o))))
+			goto oom;
+		f->origin = o;
+		f->cap = cap;
+	}
+	f->envs[f->nok] = *env;
+	f->origin[f->nok++] = origin;
+	sg_buf_init(env, SG_MAX_ENVELOPE);
+	return 0;
+oom:
+	free(origin);
+	sg_buf_release(env);
+	return SG_ERROR;
+}
+
+static void on_bundle(void *ud, const char *referrer, int via, const sg_bundle *b,
+		      const sg_error *err)
+{
+	struct found *f = ud;
+	sg_buf env = SG_BUF_INIT(SG_MAX_ENVELOPE);
+	sg_intoto *st = NULL;
+	sg_error le = { 0 };
+
+	f->checked++;
+	if (err) {
+		sg_err_keep_first(&f->first, err, err->code);
+		return;
+	}
+	if (b->kind != SG_BUNDLE_DSSE) {
+		sg_err(&le, SG_EVERIFY, "referrer %s: bundle does not contain a DSSE envelope",
+		       referrer);
+		sg_err_keep_first(&f->first, &le, SG_EVERIFY);
+		return;
+	}
+	if (sg_bundle_verify(b, f->pub, f->digest, NULL, 0, &st, &le) != SG_OK) {
+		sg_err_prefix(&le, "referrer %s", referrer);
+		sg_err_keep_first(&f->first, &le, SG_EVERIFY);
+		return;
+	}
+	/* cosign prints a bundle's envelope as Go JSON of the DSSE struct */
+	if (sg_dsse_envelope(&env, b->dsse->payload_type, b->dsse->payload, b->dsse->payload_len,
+			     b->dsse->sigs[0].sig, b->dsse->sigs[0].siglen) == 0)
+		found_add(f, &env, st->predicate_type,
+			  sg_strprintf("sigstore bundle %s (%s)", referrer,
+				       via == SG_REFERRERS_API ? "referrers API" : "referrers tag"));
+	sg_buf_release(&env);
+	sg_intoto_free(st);
+}
+
+static int verify_legacy(struct found *f, sg_store *store, const char *tag, sg_error *e)
+{
+	sg_sigimage img = { NULL, 0 };
+	sg_buf env = SG_BUF_INIT(SG_MAX_ENVELOPE);
+	sg_error le = { 0 };
+	char *ptype = NULL;
+	size_t i;
+	int err;
+
+	err = sg_sigimage_load(&img, store, tag, e);
+	if (err == SG_ENOTFOUND)
+		return 0;
+	if (err < 0)
+		return err;
+	if (img.nlayers == 0) {
+		sg_err(&le, SG_EVERIFY, "%s:%s: attestation image has no layers", store->name, tag);
+		sg_err_keep_first(&f->first, &le, SG_EVERIFY);
+	}
+	for (i = 0; i < img.nlayers; i++) {
+		f->checked++;
+		sg_error_clear(&le);
+		/* a layer that cannot be checked does not hide another's valid attestation */
+		err = verify_layer(&env, &ptype, store, &img.layers[i], f->digest, f->pub, &le);
+		if (err != SG_OK) {
+			sg_err_keep_first(&f->first, &le, err);
+			continue;
+		}
+		err = found_add(f, &env, ptype, sg_strprintf("legacy attestation %s:%s layer %s",
+							     store->name, tag, img.layers[i].digest));
+		free(ptype);
+		ptype = NULL;
+		if (err < 0) {
+			err = sg_err(e, SG_ERROR, "out of memory");
+			goto done;
+		}
+	}
+	err = 0;
+done:
+	sg_buf_release(&env);
+	sg_sigimage_release(&img);
+	return err;
+}
+
+static void print_header(const char *name, const struct found *f)
+{
+	size_t i;
+
 	fprintf(stderr, "\nVerification for %s --\n"
 			"The following checks were performed on each of these signatures:\n"
 			"  - The cosign claims were validated\n"
-			"  - The signatures were verified against the specified public key\n", name);
+			"  - The signatures were verified against the specified public key\n"
+			"Verified attestations:\n", name);
+	for (i = 0; i < f->nok; i++)
+		fprintf(stderr, "  - %s\n", f->origin[i]);
 }
 
 /* Each envelope on its own line, as cosign prints them. The bytes passed a JSON parser, so
@@ -434,76 +671,48 @@ static void print_envelopes(sg_buf *envs, size_t n)
 static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_pubkey *pub,
 		      const char *filter, sg_error *e)
 {
-	sg_buf found = SG_BUF_INIT(4096);
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
-	sg_sigimage img = { NULL, 0 };
-	sg_buf *envs = NULL;
-	sg_error le = { 0 }, first = { 0 };
-	size_t nok = 0, nother = 0, i;
-	char *ptype = NULL;
+	struct found f = { 0 };
 	sg_store *store;
-	int err;
+	int err, via;
 
+	f.pub = pub;
+	f.digest = digest;
+	f.filter = filter;
+	sg_buf_init(&f.other, 4096);
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
 	if ((err = sg_resolve(digest, store, ref, 0, e)) < 0)
 		goto done;
 	sg_digest_tag(tag, sizeof(tag), digest, ".att");
-	err = sg_sigimage_load(&img, store, tag, e);
-	if (err == SG_ENOTFOUND) {
-		err = sg_err(e, SG_EVERIFY, "%s: no attestations found (no %s:%s)", arg,
-			     store->name, tag);
+	if ((err = sg_bundles_each(store, digest, on_bundle, &f, &via, e)) < 0 ||
+	    (err = verify_legacy(&f, store, tag, e)) < 0)
 		goto done;
-	}
-	if (err < 0)
-		goto done;
-	if (!(envs = calloc(img.nlayers ? img.nlayers : 1, sizeof(*envs)))) {
-		err = sg_err(e, SG_ERROR, "out of memory");
-		goto done;
-	}
-	for (i = 0; i < img.nlayers; i++) {
-		sg_error_clear(&le);
-		sg_buf_init(&envs[nok], SG_MAX_ENVELOPE);
-		err = verify_layer(&envs[nok], &ptype, store, &img.layers[i], digest, pub, &le);
-		/* a layer that cannot be checked does not hide another's valid attestation */
-		if (err != SG_OK)
-			sg_err_keep_first(&first, &le, err);
-		if (err == SG_OK && filter && strcmp(ptype, filter) != 0) {
-			/* verified, but not the type asked for: cosign's "found:" list */
-			sg_buf_printf(&found, "%s%s", nother++ ? "," : "", ptype);
-			sg_buf_release(&envs[nok]);
-		} else if (err == SG_OK) {
-			nok++;
-		}
-		free(ptype);
-		ptype = NULL;
-	}
 	err = SG_EVERIFY;
-	if (nok == 0 && nother) {
+	if (f.nok == 0 && f.nother) {
 		sg_err(e, SG_EVERIFY, "%s: none of the attestations matched the predicate type: %s, "
-		       "found: %s", arg, filter, found.data ? (const char *)found.data : "?");
+		       "found: %s", arg, filter ? filter : "(any attestation)",
+		       f.other.data ? (const char *)f.other.data : "?");
 		goto done;
 	}
-	if (nok == 0 && first.code && first.code != SG_EVERIFY) {
-		*e = first; /* could not check: an operational error, not a verdict */
-		err = first.code;
+	if (f.nok == 0 && f.first.code && f.first.code != SG_EVERIFY) {
+		*e = f.first; /* could not check: an operational error, not a verdict */
+		err = f.first.code;
 		goto done;
 	}
-	if (nok == 0) {
-		sg_err(e, SG_EVERIFY, "%s: no matching attestations: %s", arg,
-		       img.nlayers ? first.msg : "attestation image has no layers");
+	if (f.nok == 0) {
+		if (!f.checked && !f.first.code)
+			sg_err(e, SG_EVERIFY, "%s: no attestations found (no %s:%s, no sigstore "
+			       "bundle referrers)", arg, store->name, tag);
+		else
+			sg_err(e, SG_EVERIFY, "%s: no matching attestations: %s", arg, f.first.msg);
 		goto done;
 	}
-	print_header(arg);
-	print_envelopes(envs, nok);
+	print_header(arg, &f);
+	print_envelopes(f.envs, f.nok);
 	err = SG_OK;
 done:
-	for (i = 0; envs && i < nok; i++)
-		sg_buf_release(&envs[i]);
-	free(envs);
-	free(ptype);
-	sg_sigimage_release(&img);
-	sg_buf_release(&found);
+	found_release(&f);
 	return err;
 }
 

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 #include <sodium.h>
 #include "bundle.h"
@@ -10,6 +11,8 @@
 #include "gojson.h"
 #include "manifest.h"
 #include "referrers.h"
+#include "store.h"
+#include "sigimage.h"
 #include "digest.h"
 #include "err.h"
 #include "banned.h"
@@ -361,4 +364,144 @@ int sg_bundle_verify(const sg_bundle *b, const sg_pubkey *k, const char *digest,
 	else
 		sg_intoto_free(st);
 	return SG_OK;
+}
+
+int sg_bundle_attach(sg_store *s, const sg_image *subject, const void *bundle, size_t blen,
+		     const char *predicate_type, time_t created, char digest[SG_DIGEST_MAX],
+		     int *via, sg_error *e)
+{
+	sg_buf man = SG_BUF_INIT(SG_MAX_MANIFEST);
+	char bdigest[SG_DIGEST_MAX], when[32];
+	json_t *ann = NULL;
+	struct tm tm;
+	int err;
+
+	*via = SG_REFERRERS_NONE;
+	if (!gmtime_r(&created, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return sg_err(e, SG_EINVALID, "creation time out of range");
+	sg_sha256_digest(bdigest, bundle, blen);
+	if ((err = sg_bundle_write_manifest(&man, bdigest, blen, predicate_type, when,
+					    subject->media_type, subject->digest,
+					    subject->body.len)) < 0) {
+		err = sg_err(e, err, "bundle manifest too large");
+		goto done;
+	}
+	if (!(ann = json_pack("{ssssss}", SG_ANN_BUNDLE_CONTENT, "dsse-envelope",
+			      SG_ANN_BUNDLE_PREDICATE, predicate_type, SG_ANN_CREATED, when))) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	/* Every blob the manifest names exists before the manifest does. */
+	if ((err = sg_store_put_blob(s, SG_EMPTY_DIGEST, SG_EMPTY_JSON, 2, e)) < 0 ||
+	    (err = sg_store_put_blob(s, bdigest, bundle, blen, e)) < 0)
+		goto done;
+	err = sg_referrers_push(s, subject->digest, man.data, man.len, SG_MT_BUNDLE_V03, ann,
+				digest, via, e);
+done:
+	json_decref(ann);
+	sg_buf_release(&man);
+	return err;
+}
+
+/* One referrer: its manifest must name digest as subject and hold exactly one bundle layer;
+ * the bundle must parse and be v0.3 or later (cosign's rules, formats.md §5.4). *skip is
+ * set for referrers that are simply not bundles (cosign passes over them silently). */
+static int load_referrer(sg_bundle **out, sg_store *s, const sg_desc *d, const char *digest,
+			 int *skip, sg_error *e)
+{
+	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST), blob = SG_BUF_INIT(SG_MAX_BUNDLE);
+	char got[SG_DIGEST_MAX];
+	sg_manifest *m = NULL;
+	const sg_desc *layer = NULL;
+	char *mt = NULL;
+	size_t i;
+	int err;
+
+	*out = NULL;
+	*skip = 0;
+	if ((err = sg_store_get_manifest(s, d->digest, &body, &mt, got, e)) < 0) {
+		sg_err_prefix(e, "referrer %s", d->digest);
+		goto done;
+	}
+	if ((err = sg_manifest_parse(&m, body.data, body.len, mt, e)) < 0) {
+		sg_err_prefix(e, "referrer %s", d->digest);
+		goto done;
+	}
+	for (i = 0; !m->is_index && i < m->nitems; i++) {
+		if (strncmp(m->items[i].media_type, SG_MT_BUNDLE_PREFIX,
+			    strlen(SG_MT_BUNDLE_PREFIX)) != 0)
+			continue;
+		if (layer) {
+			err = sg_err(e, SG_EVERIFY, "referrer %s: more than one bundle layer",
+				     d->digest);
+			goto done;
+		}
+		layer = &m->items[i];
+	}
+	if (!layer) {
+		*skip = 1;
+		goto done;
+	}
+	if (m->nitems != 1) {
+		err = sg_err(e, SG_EVERIFY, "referrer %s: a bundle manifest must have exactly one "
+			     "layer", d->digest);
+		goto done;
+	}
+	if (!m->subject || strcmp(m->subject->digest, digest) != 0) {
+		err = sg_err(e, SG_EVERIFY, "referrer %s: its subject is not %s", d->digest, digest);
+		goto done;
+	}
+	if ((err = sg_sigimage_layer_blob(&blob, s, layer, SG_MAX_BUNDLE, e)) < 0) {
+		sg_err_prefix(e, "referrer %s", d->digest);
+		goto done;
+	}
+	if ((err = sg_bundle_parse(out, blob.data, blob.len, e)) < 0) {
+		sg_err_prefix(e, "referrer %s", d->digest);
+		e->code = err = SG_EVERIFY;
+		goto done;
+	}
+	if ((*out)->minor < 3) {
+		sg_bundle_free(*out);
+		*out = NULL;
+		err = sg_err(e, SG_EVERIFY, "referrer %s: bundle older than v0.3", d->digest);
+	}
+done:
+	sg_manifest_free(m);
+	sg_buf_release(&body);
+	sg_buf_release(&blob);
+	free(mt);
+	return err;
+}
+
+int sg_bundles_each(sg_store *s, const char *digest, sg_bundle_fn fn, void *ud, int *via,
+		    sg_error *e)
+{
+	sg_referrers refs;
+	sg_error le;
+	size_t i;
+	int err, skip;
+
+	*via = SG_REFERRERS_NONE;
+	if ((err = sg_referrers_list(&refs, s, digest, NULL, e)) < 0)
+		return err;
+	*via = refs.via;
+	for (i = 0; i < refs.n; i++) {
+		const sg_desc *d = &refs.items[i];
+		sg_bundle *b = NULL;
+
+		/* Entries typed as something else are not bundles; untyped ones are looked at. */
+		if (d->artifact_type && strncmp(d->artifact_type, SG_MT_BUNDLE_PREFIX,
+						strlen(SG_MT_BUNDLE_PREFIX)) != 0)
+			continue;
+		if (!sg_digest_valid(d->digest))
+			continue;
+		memset(&le, 0, sizeof(le));
+		err = load_referrer(&b, s, d, digest, &skip, &le);
+		if (skip)
+			continue;
+		fn(ud, d->digest, refs.via, err < 0 ? NULL : b, err < 0 ? &le : NULL);
+		sg_bundle_free(b);
+	}
+	sg_referrers_release(&refs);
+	return 0;
 }

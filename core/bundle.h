@@ -3,7 +3,9 @@
 /* Sigstore bundles (protobuf-specs sigstore_bundle.proto, serialised as protojson;
  * formats.md §5), as cosign v3 attaches them to images as OCI 1.1 referrers. */
 #include <stddef.h>
+#include <time.h>
 #include "buf.h"
+#include "digest.h"
 struct sg_error;
 struct sg_pubkey;
 struct sg_dsse;
@@ -31,6 +33,15 @@ int sg_bundle_write_manifest(sg_buf *out, const char *bundle_digest, size_t bund
 			     const char *predicate_type, const char *created,
 			     const char *subject_media_type, const char *subject_digest,
 			     size_t subject_size);
+
+/* Stores bundle as a referrer of subject the way cosign v3 does (formats.md §5.3): the empty
+ * config and the bundle as blobs, then the manifest by digest (*digest), then the referrers
+ * index (referrers.h; *via says where). created is the manifest's creation time. */
+struct sg_store;
+struct sg_image;
+int sg_bundle_attach(struct sg_store *s, const struct sg_image *subject, const void *bundle,
+		     size_t blen, const char *predicate_type, time_t created,
+		     char digest[SG_DIGEST_MAX], int *via, struct sg_error *e);
 
 typedef enum { SG_BUNDLE_DSSE = 1, SG_BUNDLE_MESSAGE = 2 } sg_bundle_kind;
 
@@ -66,4 +77,13 @@ void sg_bundle_free(sg_bundle *b);
 int sg_bundle_verify(const sg_bundle *b, const struct sg_pubkey *k, const char *digest,
 		     const void *artifact, size_t alen, struct sg_intoto **stmt,
 		     struct sg_error *e);
+/* Calls fn for every sigstore bundle attached to digest as a referrer (referrers API, else the
+ * fallback tag; *via says which): with the parsed, not yet verified bundle, or with err saying
+ * why a referrer that should hold one could not be read (missing manifest, two bundle
+ * layers, another subject, a bad bundle). Referrers that are not bundles are passed over, as
+ * cosign does. Fails only when the referrers cannot be listed. */
+typedef void (*sg_bundle_fn)(void *ud, const char *referrer, int via, const sg_bundle *b,
+			     const struct sg_error *err);
+int sg_bundles_each(struct sg_store *s, const char *digest, sg_bundle_fn fn, void *ud, int *via,
+		    struct sg_error *e);
 #endif

@@ -69,3 +69,25 @@ int sg_cli_fail(const char *cmd, const sg_error *e)
 	fprintf(stderr, "sigil %s: %s\n", cmd, msg);
 	return sg_cli_exit_code(e->code);
 }
+
+int sg_cli_bundle_format(const char *cmd, int new_flag, const char *arg, int *sigstore)
+{
+	if (new_flag) {
+		if (!arg || !strcmp(arg, "true")) {
+			*sigstore = 1;
+			return SG_EXIT_OK;
+		}
+		if (!strcmp(arg, "false")) {
+			*sigstore = 0;
+			return SG_EXIT_OK;
+		}
+		fprintf(stderr, "sigil %s: --new-bundle-format takes true or false\n", cmd);
+		return SG_EXIT_USAGE;
+	}
+	if (!strcmp(arg, "sigstore") || !strcmp(arg, "legacy")) {
+		*sigstore = !strcmp(arg, "sigstore");
+		return SG_EXIT_OK;
+	}
+	fprintf(stderr, "sigil %s: --bundle-format takes legacy or sigstore\n", cmd);
+	return SG_EXIT_USAGE;
+}

@@ -42,6 +42,9 @@ int sg_cli_bad_option(const char *cmd, char **argv, int c);
 /* --tlog-upload VALUE, accepted for cosign compatibility: only "false" (sigil never uploads).
  * SG_EXIT_OK, or SG_EXIT_USAGE after saying why. */
 int sg_cli_tlog_upload(const char *cmd, const char *arg);
+/* --bundle-format legacy|sigstore (new = 0) or --new-bundle-format[=true|false] (new = 1;
+ * arg NULL means true). Sets *sigstore. SG_EXIT_OK, or SG_EXIT_USAGE after saying why. */
+int sg_cli_bundle_format(const char *cmd, int new_flag, const char *arg, int *sigstore);
 /* Exit code for an error class: SG_EVERIFY -> 1, everything else -> 2. */
 int sg_cli_exit_code(int code);
 

@@ -207,6 +207,14 @@ int sg_intoto_build(sg_buf *out, const char *statement_type, const char *subject
 		    const char *digest, const char *predicate_type, const json_t *predicate,
 		    sg_error *e)
 {
+	return sg_intoto_build_ann(out, statement_type, subject_name, digest, NULL,
+				   predicate_type, predicate, e);
+}
+
+int sg_intoto_build_ann(sg_buf *out, const char *statement_type, const char *subject_name,
+			const char *digest, const json_t *annotations, const char *predicate_type,
+			const json_t *predicate, sg_error *e)
+{
 	const char *colon = strchr(digest, ':');
 	char alg[16];
 	sg_gojson w;
@@ -222,13 +230,19 @@ int sg_intoto_build(sg_buf *out, const char *statement_type, const char *subject
 	sg_gojson_key(&w, "subject");
 	sg_gojson_arr_open(&w);
 	sg_gojson_obj_open(&w);
-	sg_gojson_key(&w, "name");
-	sg_gojson_str(&w, subject_name);
+	if (subject_name) {
+		sg_gojson_key(&w, "name");
+		sg_gojson_str(&w, subject_name);
+	}
 	sg_gojson_key(&w, "digest");
 	sg_gojson_obj_open(&w);
 	sg_gojson_key(&w, alg);
 	sg_gojson_str(&w, colon + 1);
 	sg_gojson_obj_close(&w);
+	if (annotations) {
+		sg_gojson_key(&w, "annotations");
+		sg_gojson_value(&w, annotations);
+	}
 	sg_gojson_obj_close(&w);
 	sg_gojson_arr_close(&w);
 	sg_gojson_key(&w, "predicateType");
@@ -249,7 +263,7 @@ static int parse_subject(sg_intoto_subject *out, const json_t *o, size_t i, sg_e
 {
 	const json_t *name = json_object_get(o, "name"), *digest = json_object_get(o, "digest");
 	const char *k;
-	json_t *v;
+	json_t *v, *ann;
 
 	if (!json_is_object(o))
 		return sg_err(e, SG_EINVALID, "statement: subject[%zu] is not an object", i);
@@ -271,6 +285,13 @@ static int parse_subject(sg_intoto_subject *out, const json_t *o, size_t i, sg_e
 		out->ndigests++;
 		if (!(kv->key = strdup(k)) || !(kv->value = strdup(json_string_value(v))))
 			return sg_err(e, SG_ERROR, "out of memory");
+	}
+	ann = json_object_get(o, "annotations");
+	if (ann && !json_is_null(ann)) {
+		if (!json_is_object(ann))
+			return sg_err(e, SG_EINVALID, "statement: subject[%zu].annotations is not "
+				      "an object", i);
+		out->annotations = json_incref(ann);
 	}
 	return 0;
 }
@@ -345,6 +366,7 @@ void sg_intoto_free(sg_intoto *s)
 	for (i = 0; i < s->nsubjects; i++) {
 		free(s->subjects[i].name);
 		sg_kv_free(s->subjects[i].digests, s->subjects[i].ndigests);
+		json_decref(s->subjects[i].annotations);
 	}
 	free(s->subjects);
 	free(s->type);

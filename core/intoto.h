@@ -42,10 +42,20 @@ int sg_intoto_build(sg_buf *out, const char *statement_type, const char *subject
 		    const char *digest, const char *predicate_type,
 		    const struct json_t *predicate, struct sg_error *e);
 
+/* The same with the subject's name omitted when NULL and its annotations (an object of
+ * strings, written with sorted keys) when not NULL: cosign v3's `sign` statement is
+ * {"_type":v1,"subject":[{"digest":{..},"annotations":{..}}],
+ *  "predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}. */
+int sg_intoto_build_ann(sg_buf *out, const char *statement_type, const char *subject_name,
+			const char *digest, const struct json_t *annotations,
+			const char *predicate_type, const struct json_t *predicate,
+			struct sg_error *e);
+
 typedef struct sg_intoto_subject {
 	char *name;      /* NULL when absent (optional in v1) */
 	sg_kv *digests;  /* algorithm -> hex, as given */
 	size_t ndigests;
+	struct json_t *annotations; /* owned; NULL when absent (values not checked) */
 } sg_intoto_subject;
 
 typedef struct sg_intoto {

@@ -24,7 +24,8 @@ static int cmp_kv(const void *a, const void *b)
 
 /* {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-digest":D},
  *  "type":"cosign container image signature"},"optional": -- the caller writes the value */
-static void write_critical(sg_gojson *w, const char *docker_ref, const char *digest)
+static void write_critical(sg_gojson *w, const char *docker_ref, const char *digest,
+			   const char *type)
 {
 	sg_gojson_obj_open(w);
 	sg_gojson_key(w, "critical");
@@ -40,7 +41,7 @@ static void write_critical(sg_gojson *w, const char *docker_ref, const char *dig
 	sg_gojson_str(w, digest);
 	sg_gojson_obj_close(w);
 	sg_gojson_key(w, "type");
-	sg_gojson_str(w, SG_COSIGN_SIG_TYPE);
+	sg_gojson_str(w, type ? type : SG_COSIGN_SIG_TYPE);
 	sg_gojson_obj_close(w);
 	sg_gojson_key(w, "optional");
 }
@@ -55,7 +56,7 @@ int sg_payload_build(sg_buf *out, const char *docker_ref, const char *digest, co
 	if (!sg_digest_valid(digest))
 		return sg_err(e, SG_EINVALID, "invalid digest %s", digest);
 	sg_gojson_init(&w, out);
-	write_critical(&w, docker_ref, digest);
+	write_critical(&w, docker_ref, digest, NULL);
 	if (nann == 0) {
 		sg_gojson_null(&w);
 	} else {
@@ -186,6 +187,7 @@ void sg_payload_free(sg_payload *p)
 	free(p->docker_ref);
 	free(p->digest);
 	json_decref(p->optional);
+	free(p->type);
 	free(p);
 }
 
@@ -194,7 +196,7 @@ int sg_payload_write(sg_buf *out, const sg_payload *p)
 	sg_gojson w;
 
 	sg_gojson_init(&w, out);
-	write_critical(&w, p->docker_ref, p->digest);
+	write_critical(&w, p->docker_ref, p->digest, p->type);
 	if (p->optional)
 		sg_gojson_value(&w, p->optional);
 	else

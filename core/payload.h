@@ -23,6 +23,8 @@ typedef struct sg_payload {
 	char *docker_ref;
 	char *digest;
 	struct json_t *optional; /* owned; NULL for JSON null */
+	char *type;              /* NULL: the cosign constant; else what a bundle's statement
+				  * said (cosign v3 shows bundles in this shape) */
 } sg_payload;
 
 /* Parses a payload strictly (duplicate keys rejected, type must be the cosign constant). */

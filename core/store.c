@@ -224,28 +224,48 @@ done:
 	return err;
 }
 
+int sg_image_fetch(sg_image *out, sg_store *s, const char *target, sg_error *e)
+{
+	char *mt = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	sg_buf_init(&out->body, SG_MAX_MANIFEST);
+	if ((err = sg_store_get_manifest(s, target, &out->body, &mt, out->digest, e)) < 0)
+		goto done;
+	if ((err = sg_manifest_parse(&out->m, out->body.data, out->body.len, mt, e)) < 0) {
+		sg_err_prefix(e, "%s: %s is not an image manifest or index", s->name, target);
+		goto done;
+	}
+	out->media_type = out->m->media_type;
+done:
+	free(mt);
+	if (err < 0)
+		sg_image_release(out);
+	return err;
+}
+
+void sg_image_release(sg_image *img)
+{
+	sg_manifest_free(img->m);
+	sg_buf_release(&img->body);
+	memset(img, 0, sizeof(*img));
+}
+
 int sg_resolve(char digest[SG_DIGEST_MAX], sg_store *s, const sg_ref *ref, int fetch_digest,
 	       sg_error *e)
 {
-	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST);
-	sg_manifest *m = NULL;
-	char *mt = NULL;
+	sg_image img;
 	int err;
 
 	if (ref->digest && !fetch_digest) {
 		snprintf(digest, SG_DIGEST_MAX, "%s", ref->digest);
 		return 0;
 	}
-	if ((err = sg_store_get_manifest(s, sg_ref_target(ref), &body, &mt, digest, e)) < 0)
-		goto done;
-	if ((err = sg_manifest_parse(&m, body.data, body.len, mt, e)) < 0) {
-		sg_err_prefix(e, "%s: %s is not an image manifest or index", s->name,
-			      sg_ref_target(ref));
-		digest[0] = '\0';
-	}
-done:
-	sg_manifest_free(m);
-	sg_buf_release(&body);
-	free(mt);
-	return err;
+	digest[0] = '\0';
+	if ((err = sg_image_fetch(&img, s, sg_ref_target(ref), e)) < 0)
+		return err;
+	memcpy(digest, img.digest, SG_DIGEST_MAX);
+	sg_image_release(&img);
+	return 0;
 }

@@ -93,4 +93,15 @@ int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const ch
 int sg_resolve(char digest[SG_DIGEST_MAX], sg_store *s, const struct sg_ref *ref, int fetch_digest,
 	       struct sg_error *e);
 
+/* An image manifest or index as fetched: its digest, bytes and parsed form. */
+struct sg_manifest;
+typedef struct sg_image {
+	char digest[SG_DIGEST_MAX];
+	const char *media_type;   /* borrowed from m */
+	sg_buf body;
+	struct sg_manifest *m;
+} sg_image;
+/* Fetches target (tag or digest) and checks that it is a manifest or index. */
+int sg_image_fetch(sg_image *out, sg_store *s, const char *target, struct sg_error *e);
+void sg_image_release(sg_image *img);
 #endif

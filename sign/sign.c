@@ -11,6 +11,10 @@
 #include "ref.h"
 #include "sigimage.h"
 #include "store.h"
+#include "bundle.h"
+#include "dsse.h"
+#include "intoto.h"
+#include "referrers.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -24,6 +28,10 @@ static const char usage[] =
 	"                                 the terminal, or stdin)\n"
 	"  -a, --annotations key=value    add to the signed payload's \"optional\" (repeatable)\n"
 	"  -y, --yes                      accepted for cosign compatibility (no prompts here)\n"
+	"      --bundle-format legacy|sigstore\n"
+	"                                 legacy (default): the .sig tag; sigstore: a sigstore\n"
+	"                                 bundle v0.3 attached as an OCI 1.1 referrer (cosign v3)\n"
+	"      --new-bundle-format[=true|false]  cosign's spelling of --bundle-format sigstore\n"
 	"      --tlog-upload=false        accepted for cosign compatibility (sigil never uploads)\n"
 	SG_REGISTRY_HELP;
 
@@ -40,6 +48,8 @@ struct sign_job {
 	const sg_pubkey *pub;
 	const sg_kv *ann;
 	size_t nann;
+	int bundle;               /* --bundle-format sigstore */
+	char hint[SG_KEY_HINT_MAX];
 	char **out;       /* per image: the stdout line, or NULL */
 	char **msg;       /* per image: the stderr line */
 	int *rc;          /* per image: exit code */
@@ -114,6 +124,71 @@ static int is_dup(const sg_desc *existing, const sg_desc *layer, void *ud)
 	return dup;
 }
 
+/* cosign v3's signature: a DSSE envelope over an in-toto v1 statement with predicate type
+ * https://sigstore.dev/cosign/sign/v1, in a bundle attached as a referrer (formats.md §5.2). */
+static int sign_bundle_one(struct sign_job *j, sg_store *store, const sg_ref *ref, char **out,
+			   char **msg, sg_error *e)
+{
+	sg_buf stmt = SG_BUF_INIT(SG_MAX_PAYLOAD), pae = SG_BUF_INIT(SG_MAX_PAYLOAD + 256);
+	sg_buf bundle = SG_BUF_INIT(SG_MAX_BUNDLE);
+	char mdigest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
+	json_t *ann = NULL, *pred = NULL;
+	unsigned char *sig = NULL;
+	sg_image img = { 0 };
+	char *repo = NULL;
+	size_t siglen, i;
+	int err, via;
+
+	if ((err = sg_image_fetch(&img, store, sg_ref_target(ref), e)) < 0)
+		goto done;
+	if (!(repo = sg_ref_repo_name(ref)) || !(ann = json_object()) || !(pred = json_object()))
+		goto oom;
+	for (i = 0; i < j->nann; i++)
+		if (json_object_set_new(ann, j->ann[i].key, json_string(j->ann[i].value)) < 0)
+			goto oom;
+	if ((err = sg_intoto_build_ann(&stmt, SG_INTOTO_STATEMENT_V1, NULL, img.digest, ann,
+				       SG_PREDICATE_COSIGN_SIGN, pred, e)) < 0 ||
+	    (err = sg_dsse_pae(&pae, SG_DSSE_INTOTO_TYPE, strlen(SG_DSSE_INTOTO_TYPE), stmt.data,
+			       stmt.len)) < 0)
+		goto done;
+	pthread_mutex_lock(&j->key_lock);
+	err = sg_sign(&sig, &siglen, j->key, pae.data, pae.len, e);
+	pthread_mutex_unlock(&j->key_lock);
+	if (err < 0)
+		goto done;
+	if ((err = sg_bundle_write_dsse(&bundle, j->hint, SG_DSSE_INTOTO_TYPE, stmt.data, stmt.len,
+					sig, siglen)) < 0) {
+		err = sg_err(e, err, "bundle too large");
+		goto done;
+	}
+	if ((err = sg_bundle_attach(store, &img, bundle.data, bundle.len, SG_PREDICATE_COSIGN_SIGN,
+				    time(NULL), mdigest, &via, e)) < 0)
+		goto done;
+	sg_referrers_tag(tag, sizeof(tag), img.digest);
+	*out = sg_strprintf("%s@%s\n", repo, img.digest);
+	*msg = via == SG_REFERRERS_API
+		       ? sg_strprintf("Pushed sigstore bundle %s@%s (referrers API)\n", store->name,
+				      mdigest)
+		       : sg_strprintf("Pushed sigstore bundle %s@%s (referrers tag %s)\n",
+				      store->name, mdigest, tag);
+	if (!*out || !*msg)
+		goto oom;
+	err = 0;
+	goto done;
+oom:
+	err = sg_err(e, SG_ERROR, "out of memory");
+done:
+	json_decref(ann);
+	json_decref(pred);
+	sg_buf_release(&stmt);
+	sg_buf_release(&pae);
+	sg_buf_release(&bundle);
+	sg_image_release(&img);
+	free(sig);
+	free(repo);
+	return err;
+}
+
 static int sign_one(struct sign_job *j, sg_ctx *ctx, const sg_ref *ref, char **out, char **msg,
 		    sg_error *e)
 {
@@ -128,8 +203,13 @@ static int sign_one(struct sign_job *j, sg_ctx *ctx, const sg_ref *ref, char **o
 	size_t siglen;
 	int err, appended, locked = 0;
 
-	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0 ||
-	    (err = sg_resolve(digest, store, ref, 1, e)) < 0)
+	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
+		goto done;
+	if (j->bundle) {
+		err = sign_bundle_one(j, store, ref, out, msg, e);
+		goto done;
+	}
+	if ((err = sg_resolve(digest, store, ref, 1, e)) < 0)
 		goto done;
 	if (!(repo = sg_ref_repo_name(ref))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -269,6 +349,8 @@ int cmd_sign(int argc, char **argv)
 		{ "annotations", required_argument, NULL, 'a' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "tlog-upload", required_argument, NULL, 'T' },
+		{ "bundle-format", required_argument, NULL, 'B' },
+		{ "new-bundle-format", optional_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -304,6 +386,11 @@ int cmd_sign(int argc, char **argv)
 			}
 			break;
 		case 'y': break;
+		case 'B':
+		case 'N':
+			if ((rc = sg_cli_bundle_format("sign", c == 'N', optarg, &job.bundle)) != SG_EXIT_OK)
+				goto done;
+			break;
 		case 'T':
 			if ((rc = sg_cli_tlog_upload("sign", optarg)) != SG_EXIT_OK)
 				goto done;
@@ -343,6 +430,10 @@ int cmd_sign(int argc, char **argv)
 	job.pub = pub;
 	job.ann = ann;
 	job.nann = nann;
+	if (job.bundle && sg_pubkey_hint(job.hint, pub, &e) < 0) {
+		rc = sg_cli_fail("sign", &e);
+		goto done;
+	}
 	rc = sign_all(&job);
 done:
 	for (i = 0; refs && i < nrefs; i++)
