@@ -52,10 +52,10 @@ static int take_items(sg_referrers *out, sg_manifest *idx, const char *artifact_
 	return 0;
 }
 
-static int parse_index(sg_manifest **idx, const sg_buf *b, const char *what, const char *name,
-		       sg_error *e)
+static int parse_index(sg_manifest **idx, const sg_buf *b, const char *content_type,
+		       const char *what, const char *name, sg_error *e)
 {
-	int err = sg_manifest_parse(idx, b->data, b->len, SG_MT_OCI_INDEX, e);
+	int err = sg_manifest_parse(idx, b->data, b->len, content_type, e);
 
 	if (err < 0)
 		return sg_err_prefix(e, "%s: %s", name, what);
@@ -80,7 +80,7 @@ int sg_referrers_list(sg_referrers *out, sg_store *s, const char *digest,
 	err = sg_store_referrers(s, digest, artifact_type, &body, &filtered, e);
 	if (err == 0) {
 		snprintf(what, sizeof(what), "referrers of %s", digest);
-		if ((err = parse_index(&idx, &body, what, s->name, e)) < 0)
+		if ((err = parse_index(&idx, &body, SG_MT_OCI_INDEX, what, s->name, e)) < 0)
 			goto done;
 		out->via = SG_REFERRERS_API;
 	} else if (err == SG_EUNSUPPORTED) {
@@ -94,7 +94,7 @@ int sg_referrers_list(sg_referrers *out, sg_store *s, const char *digest,
 		if (err < 0)
 			goto done;
 		snprintf(what, sizeof(what), "referrers tag %s", tag);
-		if ((err = parse_index(&idx, &body, what, s->name, e)) < 0)
+		if ((err = parse_index(&idx, &body, mt, what, s->name, e)) < 0)
 			goto done;
 		out->via = SG_REFERRERS_TAG;
 	} else {
@@ -151,7 +151,7 @@ static int load_fallback(json_t **root, sg_store *s, const char *tag, sg_error *
 	if (err < 0)
 		goto done;
 	snprintf(what, sizeof(what), "referrers tag %s", tag);
-	if ((err = parse_index(&idx, &body, what, s->name, e)) < 0)
+	if ((err = parse_index(&idx, &body, mt, what, s->name, e)) < 0)
 		goto done;
 	if (!(*root = json_loadb((const char *)body.data, body.len, JSON_REJECT_DUPLICATES, NULL))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
