@@ -16,6 +16,7 @@
 #include "sigimage.h"
 #include "store.h"
 #include "bundle.h"
+#include "manifest.h"
 #include "referrers.h"
 #include "banned.h"
 
@@ -65,6 +66,7 @@ static const char verify_usage[] =
 	"  -o, --output json|text         accepted for cosign compatibility; envelopes are always\n"
 	"                                 printed one per line, as cosign prints them\n"
 	"      --insecure-ignore-tlog     accepted for cosign compatibility (no tlog is consulted)\n"
+	"      --platform OS/ARCH[/VAR]   an index: verify its child for this platform instead\n"
 	SG_REGISTRY_HELP;
 
 /* --- attest ------------------------------------------------------------------------- */
@@ -669,7 +671,7 @@ static void print_envelopes(sg_buf *envs, size_t n)
 }
 
 static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_pubkey *pub,
-		      const char *filter, sg_error *e)
+		      const char *filter, const sg_platform *platform, sg_error *e)
 {
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
 	struct found f = { 0 };
@@ -682,17 +684,21 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_
 	sg_buf_init(&f.other, 4096);
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
-	if ((err = sg_resolve(digest, store, ref, 0, e)) < 0)
+	if ((err = sg_resolve_platform(digest, store, ref, platform, e)) < 0)
 		goto done;
 	sg_digest_tag(tag, sizeof(tag), digest, ".att");
 	if ((err = sg_bundles_each(store, digest, on_bundle, &f, &via, e)) < 0 ||
 	    (err = verify_legacy(&f, store, tag, e)) < 0)
 		goto done;
 	err = SG_EVERIFY;
+	if (f.nok == 0 && f.nother && !filter) {
+		sg_err(e, SG_EVERIFY, "%s: no attestations found (only signature bundles, predicate "
+		       "type %s; --type accepts them)", arg, SG_PREDICATE_COSIGN_SIGN);
+		goto done;
+	}
 	if (f.nok == 0 && f.nother) {
 		sg_err(e, SG_EVERIFY, "%s: none of the attestations matched the predicate type: %s, "
-		       "found: %s", arg, filter ? filter : "(any attestation)",
-		       f.other.data ? (const char *)f.other.data : "?");
+		       "found: %s", arg, filter, f.other.data ? (const char *)f.other.data : "?");
 		goto done;
 	}
 	if (f.nok == 0 && f.first.code && f.first.code != SG_EVERIFY) {
@@ -723,11 +729,14 @@ int cmd_verify_attestation(int argc, char **argv)
 		{ "type", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "insecure-ignore-tlog", optional_argument, NULL, 'I' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *keypath = NULL, *filter = NULL;
+	sg_platform platform;
+	char *platform_arg = NULL;
 	sg_opts opts = { 0 };
 	sg_error e = { 0 };
 	sg_pubkey *pub = NULL;
@@ -762,6 +771,14 @@ int cmd_verify_attestation(int argc, char **argv)
 			}
 			break;
 		case 'I': break;
+		case 'P':
+			free(platform_arg);
+			if (!(platform_arg = strdup(optarg)) ||
+			    sg_platform_parse(&platform, platform_arg, &e) < 0) {
+				rc = platform_arg ? sg_cli_fail("verify-attestation", &e) : SG_EXIT_USAGE;
+				goto done;
+			}
+			break;
 		case 'h': fputs(verify_usage, stdout); goto done;
 		default:
 			rc = sg_cli_bad_option("verify-attestation", argv, c);
@@ -783,7 +800,8 @@ int cmd_verify_attestation(int argc, char **argv)
 
 		sg_error_clear(&e);
 		if (sg_ref_parse(&ref, argv[i], &e) < 0 ||
-		    verify_one(ctx, ref, argv[i], pub, filter, &e) < 0) {
+		    verify_one(ctx, ref, argv[i], pub, filter, platform_arg ? &platform : NULL,
+			       &e) < 0) {
 			one = sg_cli_fail("verify-attestation", &e);
 			rc = one > rc ? one : rc;
 		}
@@ -793,5 +811,6 @@ int cmd_verify_attestation(int argc, char **argv)
 done:
 	sg_ctx_free(ctx);
 	sg_pubkey_free(pub);
+	free(platform_arg);
 	return rc;
 }

@@ -349,3 +349,62 @@ done:
 	json_decref(root);
 	return err;
 }
+
+int sg_platform_parse(sg_platform *p, char *s, sg_error *e)
+{
+	char *arch = strchr(s, '/'), *variant = NULL;
+
+	memset(p, 0, sizeof(*p));
+	if (!arch || arch == s || !arch[1])
+		return sg_err(e, SG_EINVALID, "platform \"%.64s\" is not OS/ARCH[/VARIANT]", s);
+	*arch++ = '\0';
+	if ((variant = strchr(arch, '/'))) {
+		*variant++ = '\0';
+		if (!*variant || strchr(variant, '/'))
+			return sg_err(e, SG_EINVALID, "platform: bad variant");
+	}
+	p->os = s;
+	p->arch = arch;
+	p->variant = variant;
+	return 0;
+}
+
+static int platform_matches(const sg_desc *d, const sg_platform *p)
+{
+	if (!d->os || !d->architecture || strcmp(d->os, p->os) || strcmp(d->architecture, p->arch))
+		return 0;
+	if (p->variant)
+		return d->variant && !strcmp(d->variant, p->variant);
+	return 1;
+}
+
+int sg_index_pick(const sg_desc **out, const sg_manifest *idx, const sg_platform *p, sg_error *e)
+{
+	char have[512] = "";
+	size_t i, n;
+
+	*out = NULL;
+	for (i = 0; i < idx->nitems; i++) {
+		const sg_desc *d = &idx->items[i];
+
+		if (!sg_media_type_is_manifest(d->media_type) || !platform_matches(d, p))
+			continue;
+		/* arm64 without a variant asked: prefer v8 (or none) over others */
+		if (!*out || (!p->variant && d->variant && !strcmp(d->variant, "v8") &&
+			      (*out)->variant && strcmp((*out)->variant, "v8")))
+			*out = d;
+	}
+	if (*out)
+		return 0;
+	for (i = 0; i < idx->nitems; i++) {
+		const sg_desc *d = &idx->items[i];
+
+		n = strlen(have);
+		if (d->os && d->architecture && n + 64 < sizeof(have))
+			snprintf(have + n, sizeof(have) - n, "%s%s/%s%s%s", n ? ", " : "", d->os,
+				 d->architecture, d->variant ? "/" : "", d->variant ? d->variant : "");
+	}
+	return sg_err(e, SG_ENOTFOUND, "the index has no %s/%s%s%s image (it has: %s)", p->os,
+		      p->arch, p->variant ? "/" : "", p->variant ? p->variant : "",
+		      have[0] ? have : "none");
+}

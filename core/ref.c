@@ -451,3 +451,23 @@ const char *sg_ref_target(const sg_ref *r)
 {
 	return r->digest ? r->digest : r->tag;
 }
+
+int sg_ref_at_digest(sg_ref **out, const sg_ref *r, const char *digest, sg_error *e)
+{
+	sg_ref *c;
+
+	*out = NULL;
+	if (!sg_digest_valid(digest))
+		return sg_err(e, SG_EINVALID, "invalid digest");
+	if (!(c = calloc(1, sizeof(*c))))
+		return oom(e);
+	c->kind = r->kind;
+	if ((r->registry && !(c->registry = strdup(r->registry))) ||
+	    (r->repository && !(c->repository = strdup(r->repository))) ||
+	    (r->path && !(c->path = strdup(r->path))) || !(c->digest = strdup(digest))) {
+		sg_ref_free(c);
+		return oom(e);
+	}
+	*out = c;
+	return 0;
+}

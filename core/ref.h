@@ -43,6 +43,8 @@ char *sg_ref_repo_name(const sg_ref *r);
 char *sg_ref_string(const sg_ref *r);
 /* The tag or digest to ask the store for: digest if present, else tag. Borrowed. */
 const char *sg_ref_target(const sg_ref *r);
+/* A new reference to digest in r's repository or layout (no tag): an index's child. */
+int sg_ref_at_digest(sg_ref **out, const sg_ref *r, const char *digest, struct sg_error *e);
 /* 1 if tag is a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}). */
 int sg_tag_valid(const char *tag);
 

@@ -269,3 +269,26 @@ int sg_resolve(char digest[SG_DIGEST_MAX], sg_store *s, const sg_ref *ref, int f
 	sg_image_release(&img);
 	return 0;
 }
+
+int sg_resolve_platform(char digest[SG_DIGEST_MAX], sg_store *s, const sg_ref *ref,
+			const sg_platform *p, sg_error *e)
+{
+	const sg_desc *d;
+	sg_image img;
+	int err;
+
+	if (!p)
+		return sg_resolve(digest, s, ref, 0, e);
+	digest[0] = '\0';
+	if ((err = sg_image_fetch(&img, s, sg_ref_target(ref), e)) < 0)
+		return err;
+	if (!img.m->is_index) {
+		memcpy(digest, img.digest, SG_DIGEST_MAX);
+	} else if ((err = sg_index_pick(&d, img.m, p, e)) < 0) {
+		sg_err_prefix(e, "%s: %s", s->name, sg_ref_target(ref));
+	} else {
+		snprintf(digest, SG_DIGEST_MAX, "%s", d->digest);
+	}
+	sg_image_release(&img);
+	return err;
+}

@@ -104,4 +104,9 @@ typedef struct sg_image {
 /* Fetches target (tag or digest) and checks that it is a manifest or index. */
 int sg_image_fetch(sg_image *out, sg_store *s, const char *target, struct sg_error *e);
 void sg_image_release(sg_image *img);
+/* sg_resolve (without fetching a digest reference) when p is NULL; else the digest of the
+ * child of an index for platform p (a single manifest is taken as it is). */
+struct sg_platform;
+int sg_resolve_platform(char digest[SG_DIGEST_MAX], sg_store *s, const struct sg_ref *ref,
+			const struct sg_platform *p, struct sg_error *e);
 #endif

@@ -10,6 +10,7 @@
 #include "payload.h"
 #include "ref.h"
 #include "sigimage.h"
+#include "manifest.h"
 #include "store.h"
 #include "bundle.h"
 #include "dsse.h"
@@ -21,12 +22,15 @@ static const char usage[] =
 	"usage: sigil sign --key KEY [-a key=value]... IMAGE...\n"
 	"\n"
 	"Signs each image's manifest digest with KEY (a cosign-format private key) and stores\n"
-	"the signature at the sha256-<hex>.sig tag beside the image, as cosign does.\n"
+	"the signature at the sha256-<hex>.sig tag beside the image, as cosign does. For a\n"
+	"multi-arch index that is the index's digest.\n"
 	"IMAGE is registry/repo[:tag][@digest] or oci:PATH[:TAG|@DIGEST].\n"
 	"\n"
 	"  -k, --key KEY                  private key file (password from COSIGN_PASSWORD,\n"
 	"                                 the terminal, or stdin)\n"
 	"  -a, --annotations key=value    add to the signed payload's \"optional\" (repeatable)\n"
+	"      --recursive                an index: also sign every child manifest\n"
+	"      --platform OS/ARCH[/VAR]   an index: sign only the child for this platform\n"
 	"  -y, --yes                      accepted for cosign compatibility (no prompts here)\n"
 	"      --bundle-format legacy|sigstore\n"
 	"                                 legacy (default): the .sig tag; sigstore: a sigstore\n"
@@ -300,6 +304,78 @@ static void *worker(void *arg)
 
 /* Signs every image with up to MAX_WORKERS in parallel (each with its own connections),
  * then prints the results in the order the images were given. */
+/* --platform replaces an index by its child for that platform; --recursive adds every child
+ * manifest of an index after it. Each reference is looked at once, before any password is
+ * asked for. */
+static int expand_refs(sg_ref ***refs, size_t *nrefs, const sg_opts *opts, int recursive,
+		       const sg_platform *platform, sg_error *e)
+{
+	sg_ref **out = NULL, **grown;
+	size_t n = 0, cap = 0, i, k;
+	sg_ctx *ctx = NULL;
+	int err;
+
+	if (!recursive && !platform)
+		return 0;
+	if ((err = sg_ctx_new(&ctx, opts, e)) < 0)
+		return err;
+	for (i = 0; i < *nrefs; i++) {
+		sg_ref *r = (*refs)[i];
+		sg_image img;
+		sg_store *s;
+		const sg_desc *d;
+		size_t add;
+
+		if ((err = sg_ctx_store(&s, ctx, r, e)) < 0 ||
+		    (err = sg_image_fetch(&img, s, sg_ref_target(r), e)) < 0)
+			goto done;
+		add = 1 + (img.m->is_index && recursive && !platform ? img.m->nitems : 0);
+		if (n + add > cap) {
+			cap = (n + add) * 2;
+			if (!(grown = realloc(out, cap * sizeof(*out)))) {
+				sg_image_release(&img);
+				err = sg_err(e, SG_ERROR, "out of memory");
+				goto done;
+			}
+			out = grown;
+		}
+		if (img.m->is_index && platform) {
+			if ((err = sg_index_pick(&d, img.m, platform, e)) < 0 ||
+			    (err = sg_ref_at_digest(&out[n], r, d->digest, e)) < 0) {
+				sg_err_prefix(e, "%s", s->name);
+				sg_image_release(&img);
+				goto done;
+			}
+			n++;
+			sg_ref_free(r);
+		} else {
+			out[n++] = r;
+			for (k = 0; add > 1 && k < img.m->nitems; k++) {
+				if ((err = sg_ref_at_digest(&out[n], r, img.m->items[k].digest, e)) < 0) {
+					sg_image_release(&img);
+					(*refs)[i] = NULL;
+					goto done;
+				}
+				n++;
+			}
+		}
+		(*refs)[i] = NULL;
+		sg_image_release(&img);
+	}
+	free(*refs);
+	*refs = out;
+	*nrefs = n;
+	out = NULL;
+	n = 0;
+	err = 0;
+done:
+	for (k = 0; k < n; k++)
+		sg_ref_free(out[k]);
+	free(out);
+	sg_ctx_free(ctx);
+	return err;
+}
+
 static int sign_all(struct sign_job *j)
 {
 	pthread_t tids[MAX_WORKERS];
@@ -351,6 +427,8 @@ int cmd_sign(int argc, char **argv)
 		{ "tlog-upload", required_argument, NULL, 'T' },
 		{ "bundle-format", required_argument, NULL, 'B' },
 		{ "new-bundle-format", optional_argument, NULL, 'N' },
+		{ "recursive", no_argument, NULL, 'r' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -366,7 +444,9 @@ int cmd_sign(int argc, char **argv)
 				.key_lock = PTHREAD_MUTEX_INITIALIZER,
 				.changed = PTHREAD_COND_INITIALIZER };
 	const char *keypath = NULL;
-	int c, r, rc = SG_EXIT_OK;
+	sg_platform platform;
+	char *platform_arg = NULL;
+	int c, r, rc = SG_EXIT_OK, recursive = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -386,6 +466,15 @@ int cmd_sign(int argc, char **argv)
 			}
 			break;
 		case 'y': break;
+		case 'r': recursive = 1; break;
+		case 'P':
+			free(platform_arg);
+			if (!(platform_arg = strdup(optarg)) ||
+			    sg_platform_parse(&platform, platform_arg, &e) < 0) {
+				rc = platform_arg ? sg_cli_fail("sign", &e) : SG_EXIT_USAGE;
+				goto done;
+			}
+			break;
 		case 'B':
 		case 'N':
 			if ((rc = sg_cli_bundle_format("sign", c == 'N', optarg, &job.bundle)) != SG_EXIT_OK)
@@ -417,6 +506,10 @@ int cmd_sign(int argc, char **argv)
 			rc = sg_cli_fail("sign", &e);
 			goto done;
 		}
+	if (expand_refs(&refs, &nrefs, &opts, recursive, platform_arg ? &platform : NULL, &e) < 0) {
+		rc = sg_cli_fail("sign", &e);
+		goto done;
+	}
 	/* The key is decrypted once for all images. */
 	if (sg_privkey_load(&key, keypath, sg_password_get, NULL, &e) < 0 ||
 	    sg_privkey_public(&pub, key, &e) < 0) {
@@ -439,6 +532,7 @@ done:
 	for (i = 0; refs && i < nrefs; i++)
 		sg_ref_free(refs[i]);
 	free(refs);
+	free(platform_arg);
 	sg_privkey_free(key);
 	sg_pubkey_free(pub);
 	sg_kv_free(ann, nann);

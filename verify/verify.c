@@ -11,6 +11,7 @@
 #include "sigimage.h"
 #include "store.h"
 #include "bundle.h"
+#include "manifest.h"
 #include "intoto.h"
 #include "referrers.h"
 #include "banned.h"
@@ -29,6 +30,8 @@ static const char usage[] =
 	"  -a, --annotations key=value    require this annotation in the signed payload\n"
 	"  -o, --output json|text         json (default): one array per image; text: one payload\n"
 	"                                 per line\n"
+	"      --platform OS/ARCH[/VAR]   an index: verify its child for this platform instead\n"
+	"                                 (without it, the index's own signatures are checked)\n"
 	"      --insecure-ignore-tlog     accepted for cosign compatibility (no tlog is consulted)\n"
 	SG_REGISTRY_HELP;
 
@@ -39,6 +42,7 @@ struct verify_args {
 	const sg_kv *ann;
 	size_t nann;
 	enum output_kind output;
+	const sg_platform *platform;
 };
 
 /* Checks one signature layer. Fails closed: returns SG_OK only at the very end. */
@@ -314,7 +318,7 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg,
 	f.digest = digest;
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
-	if ((err = sg_resolve(digest, store, ref, 0, e)) < 0)
+	if ((err = sg_resolve_platform(digest, store, ref, a->platform, e)) < 0)
 		goto done;
 	sg_digest_tag(tag, sizeof(tag), digest, ".sig");
 	if ((err = sg_bundles_each(store, digest, on_bundle, &f, &via, e)) < 0 ||
@@ -351,12 +355,15 @@ int cmd_verify(int argc, char **argv)
 		{ "key", required_argument, NULL, 'k' },
 		{ "annotations", required_argument, NULL, 'a' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "insecure-ignore-tlog", optional_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct verify_args a = { NULL, NULL, 0, OUT_JSON };
+	struct verify_args a = { NULL, NULL, 0, OUT_JSON, NULL };
+	sg_platform platform;
+	char *platform_arg = NULL;
 	sg_opts opts = { 0 };
 	sg_error e = { 0 };
 	sg_kv *ann = NULL;
@@ -395,6 +402,15 @@ int cmd_verify(int argc, char **argv)
 			}
 			break;
 		case 'I': break;
+		case 'P':
+			free(platform_arg);
+			if (!(platform_arg = strdup(optarg)) ||
+			    sg_platform_parse(&platform, platform_arg, &e) < 0) {
+				rc = platform_arg ? sg_cli_fail("verify", &e) : SG_EXIT_USAGE;
+				goto done;
+			}
+			a.platform = &platform;
+			break;
 		case 'h': fputs(usage, stdout); goto done;
 		default:
 			rc = sg_cli_bad_option("verify", argv, c);
@@ -427,5 +443,6 @@ done:
 	sg_ctx_free(ctx);
 	sg_pubkey_free(pub);
 	sg_kv_free(ann, a.nann);
+	free(platform_arg);
 	return rc;
 }
