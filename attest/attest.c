@@ -16,6 +16,7 @@
 #include "sigimage.h"
 #include "store.h"
 #include "bundle.h"
+#include "verifier.h"
 #include "manifest.h"
 #include "referrers.h"
 #include "banned.h"
@@ -442,206 +443,7 @@ done:
 
 /* --- verify-attestation ------------------------------------------------------------- */
 
-/* Checks one .att layer. Fails closed: SG_OK only at the very end, with *envelope holding
- * the layer's bytes as received and *ptype the statement's predicate type (new). */
-static int verify_layer(sg_buf *envelope, char **ptype, sg_store *store, const sg_desc *l,
-			const char *digest, const sg_pubkey *pub, sg_error *e)
-{
-	sg_buf blob = SG_BUF_INIT(SG_MAX_ENVELOPE);
-	sg_dsse *env = NULL;
-	sg_intoto *st = NULL;
-	int err = SG_EVERIFY;
-
-	*ptype = NULL;
-	if (strcmp(l->media_type, SG_MT_DSSE_ENVELOPE) != 0) {
-		sg_err(e, SG_EVERIFY, "layer %s: media type %s is not a DSSE envelope", l->digest,
-		       l->media_type);
-		goto done;
-	}
-	if ((err = sg_sigimage_layer_blob(&blob, store, l, SG_MAX_ENVELOPE, e)) < 0)
-		goto done;
-	err = SG_EVERIFY;
-	if (sg_dsse_parse(&env, blob.data, blob.len, e) < 0) {
-		if (e->code == SG_ERROR)
-			err = SG_ERROR;
-		sg_err_prefix(e, "layer %s", l->digest);
-		e->code = err;
-		goto done;
-	}
-	if (strcmp(env->payload_type, SG_DSSE_INTOTO_TYPE) != 0) {
-		sg_err(e, SG_EVERIFY, "layer %s: invalid payloadType %s on envelope, expected %s",
-		       l->digest, env->payload_type, SG_DSSE_INTOTO_TYPE);
-		goto done;
-	}
-	if (sg_dsse_verify(env, pub, e) != SG_OK) {
-		sg_err_prefix(e, "layer %s", l->digest);
-		e->code = SG_EVERIFY;
-		goto done;
-	}
-	if (sg_intoto_parse(&st, env->payload, env->payload_len, e) < 0) {
-		sg_err_prefix(e, "layer %s", l->digest);
-		e->code = SG_EVERIFY;
-		goto done;
-	}
-	if (!sg_intoto_has_digest(st, digest)) {
-		sg_err(e, SG_EVERIFY, "layer %s: the statement is about another image (no subject "
-		       "has digest %s)", l->digest, digest);
-		goto done;
-	}
-	if (!(*ptype = strdup(st->predicate_type))) {
-		err = sg_err(e, SG_ERROR, "out of memory");
-		goto done;
-	}
-	*envelope = blob;
-	sg_buf_init(&blob, SG_MAX_ENVELOPE);
-	err = SG_OK;
-done:
-	sg_intoto_free(st);
-	sg_dsse_free(env);
-	sg_buf_release(&blob);
-	return err;
-}
-
-/* What one image's verification found, in both storage generations. */
-struct found {
-	const sg_pubkey *pub;
-	const char *digest, *filter;
-	sg_buf *envs;             /* verified envelopes, as printed */
-	char **origin;            /* where each came from, for stderr */
-	size_t nok, cap;
-	size_t checked;
-	sg_buf other;             /* verified but of another type: cosign's "found:" list */
-	size_t nother;
-	sg_error first;           /* the failure worth reporting when none verifies */
-};
-
-static void found_release(struct found *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->nok; i++) {
-		sg_buf_release(&f->envs[i]);
-		free(f->origin[i]);
-	}
-	free(f->envs);
-	free(f->origin);
-	sg_buf_release(&f->other);
-}
-
-/* Keeps a verified envelope of predicate type ptype, or notes its type when --type filters
- * it out. env is taken over (released) either way. */
-static int found_add(struct found *f, sg_buf *env, const char *ptype, char *origin)
-{
-	if (!origin)
-		goto oom;
-	if (f->filter ? strcmp(ptype, f->filter) != 0
-		      : !strcmp(ptype, SG_PREDICATE_COSIGN_SIGN)) {
-		/* a signature bundle is not an attestation unless asked for by --type */
-		sg_buf_printf(&f->other, "%s%s", f->nother++ ? "," : "", ptype);
-		free(origin);
-		sg_buf_release(env);
-		return 0;
-	}
-	if (f->nok == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		sg_buf *envs = realloc(f->envs, cap * sizeof(*envs));
-		char **o;
-
-		if (envs)
-			f->envs = envs;
-		if (!envs || !(o = realloc(f->origin, cap * sizeof(*o))))
-			goto oom;
-		f->origin = o;
-		f->cap = cap;
-	}
-	f->envs[f->nok] = *env;
-	f->origin[f->nok++] = origin;
-	sg_buf_init(env, SG_MAX_ENVELOPE);
-	return 0;
-oom:
-	free(origin);
-	sg_buf_release(env);
-	return SG_ERROR;
-}
-
-static void on_bundle(void *ud, const char *referrer, int via, const sg_bundle *b,
-		      const sg_error *err)
-{
-	struct found *f = ud;
-	sg_buf env = SG_BUF_INIT(SG_MAX_ENVELOPE);
-	sg_intoto *st = NULL;
-	sg_error le = { 0 };
-
-	f->checked++;
-	if (err) {
-		sg_err_keep_first(&f->first, err, err->code);
-		return;
-	}
-	if (b->kind != SG_BUNDLE_DSSE) {
-		sg_err(&le, SG_EVERIFY, "referrer %s: bundle does not contain a DSSE envelope",
-		       referrer);
-		sg_err_keep_first(&f->first, &le, SG_EVERIFY);
-		return;
-	}
-	if (sg_bundle_verify(b, f->pub, f->digest, NULL, 0, &st, &le) != SG_OK) {
-		sg_err_prefix(&le, "referrer %s", referrer);
-		sg_err_keep_first(&f->first, &le, SG_EVERIFY);
-		return;
-	}
-	/* cosign prints a bundle's envelope as Go JSON of the DSSE struct */
-	if (sg_dsse_envelope(&env, b->dsse->payload_type, b->dsse->payload, b->dsse->payload_len,
-			     b->dsse->sigs[0].sig, b->dsse->sigs[0].siglen) == 0)
-		found_add(f, &env, st->predicate_type,
-			  sg_strprintf("sigstore bundle %s (%s)", referrer,
-				       via == SG_REFERRERS_API ? "referrers API" : "referrers tag"));
-	sg_buf_release(&env);
-	sg_intoto_free(st);
-}
-
-static int verify_legacy(struct found *f, sg_store *store, const char *tag, sg_error *e)
-{
-	sg_sigimage img = { NULL, 0 };
-	sg_buf env = SG_BUF_INIT(SG_MAX_ENVELOPE);
-	sg_error le = { 0 };
-	char *ptype = NULL;
-	size_t i;
-	int err;
-
-	err = sg_sigimage_load(&img, store, tag, e);
-	if (err == SG_ENOTFOUND)
-		return 0;
-	if (err < 0)
-		return err;
-	if (img.nlayers == 0) {
-		sg_err(&le, SG_EVERIFY, "%s:%s: attestation image has no layers", store->name, tag);
-		sg_err_keep_first(&f->first, &le, SG_EVERIFY);
-	}
-	for (i = 0; i < img.nlayers; i++) {
-		f->checked++;
-		sg_error_clear(&le);
-		/* a layer that cannot be checked does not hide another's valid attestation */
-		err = verify_layer(&env, &ptype, store, &img.layers[i], f->digest, f->pub, &le);
-		if (err != SG_OK) {
-			sg_err_keep_first(&f->first, &le, err);
-			continue;
-		}
-		err = found_add(f, &env, ptype, sg_strprintf("legacy attestation %s:%s layer %s",
-							     store->name, tag, img.layers[i].digest));
-		free(ptype);
-		ptype = NULL;
-		if (err < 0) {
-			err = sg_err(e, SG_ERROR, "out of memory");
-			goto done;
-		}
-	}
-	err = 0;
-done:
-	sg_buf_release(&env);
-	sg_sigimage_release(&img);
-	return err;
-}
-
-static void print_header(const char *name, const struct found *f)
+static void print_header(const char *name, const sg_verify_result *r, const uint8_t *keep)
 {
 	size_t i;
 
@@ -650,21 +452,26 @@ static void print_header(const char *name, const struct found *f)
 			"  - The cosign claims were validated\n"
 			"  - The signatures were verified against the specified public key\n"
 			"Verified attestations:\n", name);
-	for (i = 0; i < f->nok; i++)
-		fprintf(stderr, "  - %s\n", f->origin[i]);
+	for (i = 0; i < r->n; i++)
+		if (keep[i])
+			fprintf(stderr, "  - %s\n", r->items[i].origin);
 }
 
 /* Each envelope on its own line, as cosign prints them. The bytes passed a JSON parser, so
  * the only control characters left are JSON whitespace; CR is blanked for the terminal. */
-static void print_envelopes(sg_buf *envs, size_t n)
+static void print_envelopes(sg_verify_result *r, const uint8_t *keep)
 {
 	size_t i, j;
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < envs[i].len; j++)
-			if (envs[i].data[j] == '\r')
-				envs[i].data[j] = ' ';
-		fwrite(envs[i].data, 1, envs[i].len, stdout);
+	for (i = 0; i < r->n; i++) {
+		sg_buf *env = &r->items[i].envelope;
+
+		if (!keep[i])
+			continue;
+		for (j = 0; j < env->len; j++)
+			if (env->data[j] == '\r')
+				env->data[j] = ' ';
+		fwrite(env->data, 1, env->len, stdout);
 		fputc('\n', stdout);
 	}
 	fflush(stdout);
@@ -674,51 +481,71 @@ static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg, const sg_
 		      const char *filter, const sg_platform *platform, sg_error *e)
 {
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
-	struct found f = { 0 };
+	sg_buf other = SG_BUF_INIT(4096);
+	sg_verify_result r = { 0 };
+	sg_verify_in in = { 0 };
+	uint8_t *keep = NULL;
+	size_t nok = 0, nother = 0, i;
 	sg_store *store;
-	int err, via;
+	int err;
 
-	f.pub = pub;
-	f.digest = digest;
-	f.filter = filter;
-	sg_buf_init(&f.other, 4096);
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
 	if ((err = sg_resolve_platform(digest, store, ref, platform, e)) < 0)
 		goto done;
-	sg_digest_tag(tag, sizeof(tag), digest, ".att");
-	if ((err = sg_bundles_each(store, digest, on_bundle, &f, &via, e)) < 0 ||
-	    (err = verify_legacy(&f, store, tag, e)) < 0)
+	in.store = store;
+	in.digest = digest;
+	in.docker_ref = arg;
+	in.keys = &pub;
+	in.nkeys = 1;
+	if ((err = sg_verify_attestations(&r, &in, e)) < 0)
 		goto done;
+	if (!(keep = calloc(r.n ? r.n : 1, 1))) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	/* --type filters; without it a signature bundle is not an attestation */
+	for (i = 0; i < r.n; i++) {
+		const char *pt = r.items[i].predicate_type;
+
+		keep[i] = filter ? !strcmp(pt, filter) : strcmp(pt, SG_PREDICATE_COSIGN_SIGN) != 0;
+		if (keep[i])
+			nok++;
+		else
+			sg_buf_printf(&other, "%s%s", nother++ ? "," : "", pt);
+	}
 	err = SG_EVERIFY;
-	if (f.nok == 0 && f.nother && !filter) {
+	if (nok == 0 && nother && !filter) {
 		sg_err(e, SG_EVERIFY, "%s: no attestations found (only signature bundles, predicate "
 		       "type %s; --type accepts them)", arg, SG_PREDICATE_COSIGN_SIGN);
 		goto done;
 	}
-	if (f.nok == 0 && f.nother) {
+	if (nok == 0 && nother) {
 		sg_err(e, SG_EVERIFY, "%s: none of the attestations matched the predicate type: %s, "
-		       "found: %s", arg, filter, f.other.data ? (const char *)f.other.data : "?");
+		       "found: %s", arg, filter, other.data ? (const char *)other.data : "?");
 		goto done;
 	}
-	if (f.nok == 0 && f.first.code && f.first.code != SG_EVERIFY) {
-		*e = f.first; /* could not check: an operational error, not a verdict */
-		err = f.first.code;
+	if (nok == 0 && r.first.code && r.first.code != SG_EVERIFY) {
+		*e = r.first; /* could not check: an operational error, not a verdict */
+		err = r.first.code;
 		goto done;
 	}
-	if (f.nok == 0) {
-		if (!f.checked && !f.first.code)
+	if (nok == 0) {
+		sg_digest_tag(tag, sizeof(tag), digest, ".att");
+		if (!r.checked && !r.first.code)
 			sg_err(e, SG_EVERIFY, "%s: no attestations found (no %s:%s, no sigstore "
 			       "bundle referrers)", arg, store->name, tag);
 		else
-			sg_err(e, SG_EVERIFY, "%s: no matching attestations: %s", arg, f.first.msg);
+			sg_err(e, SG_EVERIFY, "%s: no matching attestations: %s", arg, r.first.msg);
 		goto done;
 	}
-	print_header(arg, &f);
-	print_envelopes(f.envs, f.nok);
+	print_header(arg, &r, keep);
+	print_envelopes(&r, keep);
 	err = SG_OK;
 done:
-	found_release(&f);
+	free(keep);
+	sg_buf_release(&other);
+	sg_verify_result_release(&r);
 	return err;
 }
 

@@ -10,10 +10,8 @@
 #include "ref.h"
 #include "sigimage.h"
 #include "store.h"
-#include "bundle.h"
+#include "verifier.h"
 #include "manifest.h"
-#include "intoto.h"
-#include "referrers.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -45,220 +43,38 @@ struct verify_args {
 	const sg_platform *platform;
 };
 
-/* Checks one signature layer. Fails closed: returns SG_OK only at the very end. */
-static int verify_layer(sg_payload **out, sg_store *store, const sg_desc *l, const char *digest,
-			const struct verify_args *a, sg_error *e)
-{
-	sg_buf blob = SG_BUF_INIT(SG_MAX_PAYLOAD);
-	const char *b64 = sg_desc_annotation(l, SG_ANN_SIGNATURE);
-	unsigned char *sig = NULL;
-	sg_payload *p = NULL;
-	size_t siglen = 0, i;
-	int err = SG_EVERIFY;
-
-	*out = NULL;
-	if (strcmp(l->media_type, SG_MT_SIMPLESIGNING) != 0) {
-		sg_err(e, SG_EVERIFY, "layer %s: media type is not simple signing", l->digest);
-		goto done;
-	}
-	if (!b64 || !*b64) {
-		sg_err(e, SG_EVERIFY, "layer %s: no signature annotation", l->digest);
-		goto done;
-	}
-	if (sg_b64_decode(&sig, &siglen, b64, strlen(b64), e) < 0) {
-		sg_err(e, SG_EVERIFY, "layer %s: signature is not valid base64", l->digest);
-		goto done;
-	}
-	if ((err = sg_sigimage_layer_blob(&blob, store, l, SG_MAX_PAYLOAD, e)) < 0)
-		goto done;
-	err = SG_EVERIFY;
-	if (sg_verify(a->pub, blob.data, blob.len, sig, siglen) != SG_OK) {
-		sg_err(e, SG_EVERIFY, "layer %s: signature does not verify with the key", l->digest);
-		goto done;
-	}
-	if (sg_payload_parse(&p, blob.data, blob.len, e) < 0) {
-		sg_err_prefix(e, "layer %s", l->digest);
-		e->code = SG_EVERIFY;
-		goto done;
-	}
-	if (strcmp(p->digest, digest) != 0) {
-		sg_err(e, SG_EVERIFY, "layer %s: payload is for %s, not %s", l->digest, p->digest,
-		       digest);
-		goto done;
-	}
-	for (i = 0; i < a->nann; i++) {
-		json_t *v = p->optional ? json_object_get(p->optional, a->ann[i].key) : NULL;
-
-		if (!json_is_string(v) || strcmp(json_string_value(v), a->ann[i].value) != 0) {
-			sg_err(e, SG_EVERIFY, "layer %s: annotation %s=%s not in the payload",
-			       l->digest, a->ann[i].key, a->ann[i].value);
-			goto done;
-		}
-	}
-	*out = p;
-	p = NULL;
-	err = SG_OK;
-done:
-	sg_payload_free(p);
-	sg_buf_release(&blob);
-	free(sig);
-	return err;
-}
-
-/* What one image's verification found, in both storage generations. */
-struct found {
-	const struct verify_args *a;
-	const char *arg, *digest;
-	sg_payload **ok;
-	char **origin;            /* per ok payload: where it came from, for stderr */
-	size_t nok, cap;
-	size_t checked;           /* signatures looked at */
-	sg_error first;           /* the failure worth reporting when none verifies */
-};
-
-static int found_add(struct found *f, sg_payload *p, char *origin)
-{
-	if (f->nok == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		sg_payload **ok = realloc(f->ok, cap * sizeof(*ok));
-		char **o;
-
-		if (ok)
-			f->ok = ok;
-		if (!ok || !(o = realloc(f->origin, cap * sizeof(*o)))) {
-			sg_payload_free(p);
-			free(origin);
-			return SG_ERROR;
-		}
-		f->origin = o;
-		f->cap = cap;
-	}
-	if (!origin) {
-		sg_payload_free(p);
-		return SG_ERROR;
-	}
-	f->ok[f->nok] = p;
-	f->origin[f->nok++] = origin;
-	return 0;
-}
-
-static void found_release(struct found *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->nok; i++) {
-		sg_payload_free(f->ok[i]);
-		free(f->origin[i]);
-	}
-	free(f->ok);
-	free(f->origin);
-}
-
-static void fail(struct found *f, const sg_error *le, int code)
-{
-	sg_err_keep_first(&f->first, le, code);
-}
-
-/* The subject of st that names digest (sg_bundle_verify made sure there is one). */
-static const sg_intoto_subject *subject_for(const sg_intoto *st, const char *digest)
-{
-	const char *hex = strchr(digest, ':') + 1;
-	size_t i, j;
-
-	for (i = 0; i < st->nsubjects; i++)
-		for (j = 0; j < st->subjects[i].ndigests; j++)
-			if (!strcmp(st->subjects[i].digests[j].key, "sha256") &&
-			    !strcmp(st->subjects[i].digests[j].value, hex))
-				return &st->subjects[i];
-	return NULL;
-}
-
-/* A cosign v3 signature: a bundle whose statement says https://sigstore.dev/cosign/sign/v1
- * (attestation bundles are not signatures here, unlike cosign, which counts any verified
- * bundle), or a message signature over the manifest. Shown in the simple-signing shape, as
- * cosign v3 does. */
-static void on_bundle(void *ud, const char *referrer, int via, const sg_bundle *b,
-		      const sg_error *err)
-{
-	struct found *f = ud;
-	const sg_intoto_subject *subj = NULL;
-	sg_intoto *st = NULL;
-	sg_payload *p = NULL;
-	sg_error le = { 0 };
-	size_t i;
-
-	f->checked++;
-	if (err) {
-		fail(f, err, err->code);
-		return;
-	}
-	if (sg_bundle_verify(b, f->a->pub, f->digest, NULL, 0, &st, &le) != SG_OK) {
-		sg_err_prefix(&le, "referrer %s", referrer);
-		fail(f, &le, SG_EVERIFY);
-		return;
-	}
-	if (st && strcmp(st->predicate_type, SG_PREDICATE_COSIGN_SIGN) != 0) {
-		sg_err(&le, SG_EVERIFY, "referrer %s: an attestation (%s), not a signature",
-		       referrer, st->predicate_type);
-		fail(f, &le, SG_EVERIFY);
-		goto done;
-	}
-	subj = st ? subject_for(st, f->digest) : NULL;
-	for (i = 0; i < f->a->nann; i++) {
-		json_t *v = subj && subj->annotations
-				    ? json_object_get(subj->annotations, f->a->ann[i].key) : NULL;
-
-		if (!json_is_string(v) || strcmp(json_string_value(v), f->a->ann[i].value) != 0) {
-			sg_err(&le, SG_EVERIFY, "referrer %s: annotation %s=%s not in the statement",
-			       referrer, f->a->ann[i].key, f->a->ann[i].value);
-			fail(f, &le, SG_EVERIFY);
-			goto done;
-		}
-	}
-	if (!(p = calloc(1, sizeof(*p))) || !(p->docker_ref = strdup(f->arg)) ||
-	    !(p->digest = strdup(f->digest)) ||
-	    (st && !(p->type = strdup(st->predicate_type))) ||
-	    (subj && subj->annotations && !(p->optional = json_deep_copy(subj->annotations)))) {
-		sg_payload_free(p);
-		goto done;
-	}
-	found_add(f, p, sg_strprintf("sigstore bundle %s (%s)", referrer,
-				     via == SG_REFERRERS_API ? "referrers API" : "referrers tag"));
-done:
-	sg_intoto_free(st);
-}
-
-static void print_header(const struct found *f)
+static void print_header(const char *arg, const struct verify_args *a,
+			 const sg_verify_result *r)
 {
 	size_t i;
 
 	fprintf(stderr, "\nVerification for %s --\n"
-			"The following checks were performed on each of these signatures:\n", f->arg);
-	if (f->a->nann)
+			"The following checks were performed on each of these signatures:\n", arg);
+	if (a->nann)
 		fputs("  - The specified annotations were verified.\n", stderr);
 	fputs("  - The cosign claims were validated\n"
-	      "  - The signatures were verified against the specified public key\n", stderr);
-	fputs("Verified signatures:\n", stderr);
-	for (i = 0; i < f->nok; i++)
-		fprintf(stderr, "  - %s\n", f->origin[i]);
+	      "  - The signatures were verified against the specified public key\n"
+	      "Verified signatures:\n", stderr);
+	for (i = 0; i < r->n; i++)
+		fprintf(stderr, "  - %s\n", r->items[i].origin);
 }
 
-static int print_payloads(const struct found *f)
+static int print_payloads(const struct verify_args *a, const sg_verify_result *r)
 {
 	sg_buf out = SG_BUF_INIT(SG_MAX_PAYLOAD);
 	size_t i;
 	int err = 0;
 
-	if (f->a->output == OUT_JSON)
+	if (a->output == OUT_JSON)
 		err |= sg_buf_puts(&out, "\n[");
-	for (i = 0; i < f->nok; i++) {
-		if (i && f->a->output == OUT_JSON)
+	for (i = 0; i < r->n; i++) {
+		if (i && a->output == OUT_JSON)
 			err |= sg_buf_puts(&out, ",");
-		err |= sg_payload_write(&out, f->ok[i]);
-		if (f->a->output == OUT_TEXT)
+		err |= sg_payload_write(&out, r->items[i].payload);
+		if (a->output == OUT_TEXT)
 			err |= sg_buf_puts(&out, "\n");
 	}
-	if (f->a->output == OUT_JSON)
+	if (a->output == OUT_JSON)
 		err |= sg_buf_puts(&out, "]\n");
 	if (!err)
 		fwrite(out.data, 1, out.len, stdout);
@@ -266,86 +82,51 @@ static int print_payloads(const struct found *f)
 	return err ? SG_ETOOBIG : 0;
 }
 
-/* The legacy generation: every layer of the .sig image. A layer that cannot be checked (its
- * blob missing, a network error) does not count, but does not hide another's valid signature. */
-static int verify_legacy(struct found *f, sg_store *store, const char *tag, sg_error *e)
-{
-	sg_sigimage img = { NULL, 0 };
-	sg_error le = { 0 };
-	sg_payload *p;
-	size_t i;
-	int err;
-
-	err = sg_sigimage_load(&img, store, tag, e);
-	if (err == SG_ENOTFOUND)
-		return 0;
-	if (err < 0)
-		return err;
-	if (img.nlayers == 0) {
-		sg_err(&le, SG_EVERIFY, "%s:%s: signature image has no layers", store->name, tag);
-		fail(f, &le, SG_EVERIFY);
-	}
-	for (i = 0; i < img.nlayers; i++) {
-		f->checked++;
-		sg_error_clear(&le);
-		err = verify_layer(&p, store, &img.layers[i], f->digest, f->a, &le);
-		if (err != SG_OK) {
-			fail(f, &le, err);
-			continue;
-		}
-		if (found_add(f, p, sg_strprintf("legacy signature %s:%s layer %s", store->name, tag,
-						 img.layers[i].digest)) < 0) {
-			err = sg_err(e, SG_ERROR, "out of memory");
-			goto done;
-		}
-	}
-	err = 0;
-done:
-	sg_sigimage_release(&img);
-	return err;
-}
-
 static int verify_one(sg_ctx *ctx, const sg_ref *ref, const char *arg,
 		      const struct verify_args *a, sg_error *e)
 {
 	char digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
-	struct found f = { 0 };
+	sg_verify_result r = { 0 };
+	sg_verify_in in = { 0 };
 	sg_store *store;
-	int err, via;
+	int err;
 
-	f.a = a;
-	f.arg = arg;
-	f.digest = digest;
 	if ((err = sg_ctx_store(&store, ctx, ref, e)) < 0)
 		goto done;
 	if ((err = sg_resolve_platform(digest, store, ref, a->platform, e)) < 0)
 		goto done;
-	sg_digest_tag(tag, sizeof(tag), digest, ".sig");
-	if ((err = sg_bundles_each(store, digest, on_bundle, &f, &via, e)) < 0 ||
-	    (err = verify_legacy(&f, store, tag, e)) < 0)
+	in.store = store;
+	in.digest = digest;
+	in.docker_ref = arg;
+	in.keys = &a->pub;
+	in.nkeys = 1;
+	in.ann = a->ann;
+	in.nann = a->nann;
+	if ((err = sg_verify_signatures(&r, &in, e)) < 0)
 		goto done;
 	err = SG_EVERIFY;
-	if (f.nok == 0) {
-		if (f.first.code && f.first.code != SG_EVERIFY) {
-			*e = f.first; /* could not check: an operational error, not a verdict */
-			err = f.first.code;
+	if (r.n == 0) {
+		if (r.first.code && r.first.code != SG_EVERIFY) {
+			*e = r.first; /* could not check: an operational error, not a verdict */
+			err = r.first.code;
 			goto done;
 		}
-		if (!f.checked && !f.first.code)
+		sg_digest_tag(tag, sizeof(tag), digest, ".sig");
+		if (!r.checked && !r.first.code)
 			sg_err(e, SG_EVERIFY, "%s: no signatures found (no %s:%s, no sigstore bundle "
 			       "referrers)", arg, store->name, tag);
 		else
-			sg_err(e, SG_EVERIFY, "%s: no matching signatures: %s", arg, f.first.msg);
+			sg_err(e, SG_EVERIFY, "%s: no matching signatures: %s", arg, r.first.msg);
 		goto done;
 	}
-	print_header(&f);
-	if ((err = print_payloads(&f)) < 0) {
+	print_header(arg, a, &r);
+	if ((err = print_payloads(a, &r)) < 0) {
 		sg_err(e, err, "%s: output too large", arg);
 		goto done;
 	}
 	err = SG_OK;
 done:
-	found_release(&f);
+	sg_verify_result_release(&r);
 	return err;
 }
 
