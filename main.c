@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "verify images' signatures against a public key" },
 	{ "attest", cmd_attest, "attach signed in-toto attestations to images (cosign .att format)" },
 	{ "verify-attestation", cmd_verify_attestation, "verify images' attestations against a public key" },
+	{ "provenance", cmd_provenance, "print a SLSA provenance predicate describing the CI job" },
 	{ "sbom", cmd_sbom, "write an SPDX SBOM of an image's packages" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
