@@ -138,22 +138,23 @@ static void policy_put(struct server *s, struct policy_ref *r)
 	}
 }
 
-/* Loads the policy file; on success it replaces the current one atomically. */
-static int policy_reload(struct server *s)
+/* Loads the policy file; on success it replaces the current one atomically. A failure is
+ * logged when a policy is already in use (it stays), else left in e for the caller. */
+static int policy_reload(struct server *s, sg_error *e)
 {
 	struct policy_ref *r, *old;
-	sg_error e = { 0 };
 	sg_policy *p = NULL;
-	char msg[sizeof(e.msg)];
+	char msg[sizeof(e->msg)];
 
-	if (sg_policy_load(&p, s->policy_path, &e) < 0) {
-		log_msg("error", "policy %s not loaded, keeping the one in use: %s", s->policy_path,
-			sg_printable(msg, sizeof(msg), e.msg));
+	if (sg_policy_load(&p, s->policy_path, e) < 0) {
+		if (s->policy)
+			log_msg("error", "policy %s not loaded, keeping the one in use: %s",
+				s->policy_path, sg_printable(msg, sizeof(msg), e->msg));
 		return -1;
 	}
 	if (!(r = calloc(1, sizeof(*r)))) {
 		sg_policy_free(p);
-		return -1;
+		return sg_err(e, SG_ERROR, "out of memory");
 	}
 	r->p = p;
 	r->refs = 1;
@@ -164,13 +165,8 @@ static int policy_reload(struct server *s)
 	if (old)
 		old->current = 0;
 	pthread_mutex_unlock(&s->lock);
-	if (old) {
-		old->refs++; /* balanced by policy_put below */
-		pthread_mutex_lock(&s->lock);
-		old->refs--; /* the server's own reference */
-		pthread_mutex_unlock(&s->lock);
-		policy_put(s, old);
-	}
+	if (old)
+		policy_put(s, old); /* the server's own reference to it */
 	log_msg("info", "policy %s loaded (%zu rules, digest %s)", s->policy_path,
 		sg_policy_nrules(p), sg_policy_digest(p));
 	return 0;
@@ -669,9 +665,8 @@ static int serve(int argc, char **argv)
 		goto done;
 	}
 	/* The first policy must load: a webhook that starts without one would deny everything. */
-	if (policy_reload(&s) < 0) {
-		fprintf(stderr, "sigil admission: cannot start without a valid policy\n");
-		rc = SG_EXIT_USAGE;
+	if (policy_reload(&s, &e) < 0) {
+		rc = sg_cli_fail("admission", &e);
 		goto done;
 	}
 	/* Signals are taken by this thread only (sigwait below): block them before any thread
@@ -710,9 +705,9 @@ static int serve(int argc, char **argv)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (policy_reload(&s) == 0) {
+			sg_error_clear(&e);
+			if (policy_reload(&s, &e) == 0)
 				sg_cache_clear(s.verdicts);
-			}
 			continue;
 		}
 		break;
