@@ -50,9 +50,9 @@ typedef struct sg_licref {
 } sg_licref;
 
 typedef struct sg_pkg {
-	char *type;                  /* "deb" */
-	char *name, *version, *arch;
-	char *source, *source_version; /* NULL when absent */
+	char *type;                  /* "deb", "apk" (OS); "python", "npm" (language) */
+	char *name, *version, *arch; /* arch NULL for language packages */
+	char *source, *source_version; /* deb Source, apk origin; NULL when absent */
 	char *supplier;              /* "Person: Name (email)" or NULL */
 	char *description;           /* the synopsis line, or NULL */
 	char *purl;
@@ -63,6 +63,10 @@ typedef struct sg_pkg {
 	size_t nevidence;
 	size_t evidence_layer;       /* layer of the DB file the entry was read from */
 	size_t introduced_layer;     /* first layer since which the DB lists this version */
+	/* 1 + index in the catalog of the OS package whose file list holds this language
+	 * package's evidence[0] (a python3-* deb owning its dist-info); 0: none. Set by
+	 * sg_catalog_finish. */
+	size_t owner;
 } sg_pkg;
 
 typedef struct sg_catalog {
@@ -75,6 +79,48 @@ typedef struct sg_catalog {
 
 void sg_catalog_release(sg_catalog *c);
 void sg_pkg_release(sg_pkg *p);
+
+/* ---- shared by the catalogers (catalog.c) ---- */
+
+/* The regular files matching any of patterns (wants of w), by the path they resolve to,
+ * sorted, each once (a file reached through a symlink too). Owned (sg_strv_free). */
+int sg_gather(char ***paths, size_t *n, const sg_walker *w, const char *const *patterns,
+	      size_t npatterns, struct sg_error *e);
+/* A warning through warn (may be NULL), formatted, one line. */
+void sg_warnf(sg_warn_fn warn, void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Appends *p to c, taking its contents (p is zeroed); released on failure. */
+int sg_catalog_add(sg_catalog *c, sg_pkg *p);
+/* Appends a copy of path to p's evidence. */
+int sg_pkg_add_evidence(sg_pkg *p, const char *path);
+/* "Person: Name (email)" from a name and an email, either may be NULL or empty (blanks,
+ * controls and "UNKNOWN" count as empty). Owned; NULL when both are empty (*oom unset)
+ * or out of memory (*oom set). */
+char *sg_person(const char *name, size_t nlen, const char *email, size_t elen, int *oom);
+/* The same from "Name <email> (url)" (npm, apk m:, Python's Author-email); the first of
+ * a comma-separated list. */
+char *sg_person_from(const char *s, int *oom);
+
+/* After every cataloger: sorts the packages (name, version, type, arch, evidence) and the
+ * LicenseRefs, and links each language package whose evidence file an OS package lists
+ * among its files to that package (sg_pkg.owner); those files are then listed under the
+ * owner only. Paths are compared as they resolve in w. */
+int sg_catalog_finish(sg_catalog *c, const sg_walker *w, struct sg_error *e);
+
+/* Which layer introduced a single-package evidence file (METADATA, package.json): the
+ * first layer since which the file has had the same content, so a `chown -R` or a
+ * reinstall of the same version in a later layer does not move the package. */
+typedef struct sg_file_hist sg_file_hist;
+int sg_file_hist_new(sg_file_hist **out, struct sg_error *e);
+void sg_file_hist_free(sg_file_hist *h);
+/* A walker observe hook (arg is the sg_file_hist): records the paths that may be such
+ * evidence (METADATA, PKG-INFO, *.egg-info, package.json), ignores the others. */
+void sg_file_hist_observe(void *h, const char *path, size_t layer, const unsigned char *data,
+			  size_t len);
+/* The layer since which path has had this (its final) content; fallback when unknown or
+ * when the history's last content differs (never later than fallback). h may be NULL. */
+size_t sg_file_hist_layer(const sg_file_hist *h, const char *path, const unsigned char *data,
+			  size_t len, size_t fallback);
 
 /* ---- dpkg (cat_dpkg.c) ---- */
 
@@ -99,6 +145,58 @@ void sg_dpkg_hist_observe(void *h, const char *path, size_t layer, const unsigne
 int sg_cat_dpkg(sg_catalog *c, const sg_walker *w, const sg_dpkg_hist *hist, sg_warn_fn warn,
 		void *arg, struct sg_error *e);
 
+/* ---- apk (cat_apk.c) ---- */
+
+#define SG_APK_DB_MAX (64u << 20) /* lib/apk/db/installed */
+
+/* Registers lib/apk/db/installed (observed: give sg_apk_hist_observe to the walker). */
+int sg_apk_wants(sg_walker *w, struct sg_error *e);
+
+/* Which layer introduced each apk package version, from every layer's installed DB. */
+typedef struct sg_apk_hist sg_apk_hist;
+int sg_apk_hist_new(sg_apk_hist **out, struct sg_error *e);
+void sg_apk_hist_free(sg_apk_hist *h);
+void sg_apk_hist_observe(void *h, const char *path, size_t layer, const unsigned char *data,
+			 size_t len);
+
+/* Appends the packages of lib/apk/db/installed (P, V, A, L, o, m, T, F/R) to c; purls
+ * pkg:apk/<os id, else alpine>/<name>@<version>?arch=..&distro=<ID>-<VERSION_ID>
+ * [&upstream=<origin>]. c->os must be filled first; hist may be NULL. Garbage records
+ * give warnings naming the layer and line; a DB over its cap is an error. */
+int sg_cat_apk(sg_catalog *c, const sg_walker *w, const sg_apk_hist *hist, sg_warn_fn warn,
+	       void *arg, struct sg_error *e);
+
+/* ---- Python (cat_python.c) ---- */
+
+#define SG_PY_METADATA_MAX (1u << 20)  /* METADATA, PKG-INFO, a file-form .egg-info */
+#define SG_PY_RECORD_MAX   (8u << 20)  /* RECORD, installed-files.txt */
+
+/* Registers **(slash)*.dist-info/METADATA and RECORD, *.egg-info/PKG-INFO and
+ * installed-files.txt, and *.egg-info files, anywhere; the metadata files are observed
+ * (sg_file_hist_observe). */
+int sg_python_wants(sg_walker *w, struct sg_error *e);
+/* Appends the installed Python distributions: purl pkg:pypi/<PEP 503 name>@<version>,
+ * licence from License-Expression, License or classifiers, supplier from Author(-email),
+ * files from RECORD or installed-files.txt. hist may be NULL. Unparseable metadata gives
+ * a warning naming the layer and path. */
+int sg_cat_python(sg_catalog *c, const sg_walker *w, const sg_file_hist *hist, sg_warn_fn warn,
+		  void *arg, struct sg_error *e);
+
+/* ---- npm (cat_npm.c) ---- */
+
+#define SG_NPM_PACKAGE_JSON_MAX (1u << 20)
+
+/* Registers package.json of package roots: node_modules/<name>/ and node_modules/@<scope>/
+ * <name>/ anywhere, and Debian's usr/share/nodejs/, usr/lib/nodejs/ and
+ * usr/lib/<triplet>/nodejs/ (observed: sg_file_hist_observe). */
+int sg_npm_wants(sg_walker *w, struct sg_error *e);
+/* Appends the node packages: purl pkg:npm/[%40scope/]<name>@<version>, licence from
+ * license (string or legacy object) or licenses[], supplier from author. A package.json
+ * without a name or version is not a package and is skipped without a word; bad JSON
+ * gives a warning naming the layer and path. hist may be NULL. */
+int sg_cat_npm(sg_catalog *c, const sg_walker *w, const sg_file_hist *hist, sg_warn_fn warn,
+	       void *arg, struct sg_error *e);
+
 /* ---- licences (license.c) ---- */
 
 /* The SPDX identifier for one licence name (a Debian short name like "GPL-2+" or an SPDX
@@ -113,6 +211,17 @@ const char *sg_spdx_license(const char *name);
 int sg_license_from_copyright(char **expr, sg_licref **refs, size_t *nrefs, const char *text,
 			      size_t len, struct sg_error *e);
 void sg_licrefs_free(sg_licref *refs, size_t n);
+
+/* A licence as package metadata states it (npm, PyPI, apk) as an SPDX expression: a valid
+ * expression is normalised ("mit or apache-2.0" -> "MIT OR Apache-2.0"), a known name
+ * mapped ("Apache License, Version 2.0" -> "Apache-2.0", "GPLv2+"), anything else on one
+ * short line becomes LicenseRef-<name> (added to refs). *expr is owned; NULL for empty,
+ * "UNKNOWN", or text that is not a name (several lines, over 200 bytes). */
+int sg_license_expr(char **expr, sg_licref **refs, size_t *nrefs, const char *s,
+		    struct sg_error *e);
+/* The SPDX id of a Python trove classifier ("License :: OSI Approved :: MIT License");
+ * borrowed; NULL when not a licence classifier or not one with a single SPDX id. */
+const char *sg_license_classifier(const char *classifier);
 
 /* ---- purl (purl.c) ---- */
 

@@ -280,13 +280,67 @@ done:
 	return err;
 }
 
-static int catalog(sg_catalog *c, const sg_walker *w, const sg_dpkg_hist *hist,
+/* What each cataloger learns from every layer's copy of its evidence (walker.h observe):
+ * which layer introduced a package. */
+struct hists {
+	sg_dpkg_hist *dpkg;
+	sg_apk_hist *apk;
+	sg_file_hist *files;
+};
+
+static int hists_new(struct hists *h, sg_error *e)
+{
+	int err;
+
+	if ((err = sg_dpkg_hist_new(&h->dpkg, e)) < 0 || (err = sg_apk_hist_new(&h->apk, e)) < 0 ||
+	    (err = sg_file_hist_new(&h->files, e)) < 0)
+		return err;
+	return 0;
+}
+
+static void hists_release(struct hists *h)
+{
+	sg_dpkg_hist_free(h->dpkg);
+	sg_apk_hist_free(h->apk);
+	sg_file_hist_free(h->files);
+}
+
+/* The walker's one observe hook: each history keeps the paths it knows. */
+static void observe(void *arg, const char *path, size_t layer, const unsigned char *data,
+		    size_t len)
+{
+	struct hists *h = arg;
+
+	sg_dpkg_hist_observe(h->dpkg, path, layer, data, len);
+	sg_apk_hist_observe(h->apk, path, layer, data, len);
+	sg_file_hist_observe(h->files, path, layer, data, len);
+}
+
+static int wants(sg_walker *w, sg_error *e)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; sg_os_wants[i]; i++)
+		if ((err = sg_walker_want(w, sg_os_wants[i], 0, 0, e)) < 0)
+			return err;
+	if ((err = sg_dpkg_wants(w, e)) < 0 || (err = sg_apk_wants(w, e)) < 0 ||
+	    (err = sg_python_wants(w, e)) < 0 || (err = sg_npm_wants(w, e)) < 0)
+		return err;
+	return 0;
+}
+
+static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h,
 		   const sg_sbom_opts *o, sg_error *e)
 {
 	int err;
 
 	if ((err = sg_cat_os(&c->os, w, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_dpkg(c, w, hist, o->warn, o->warn_arg, e)) < 0)
+	    (err = sg_cat_dpkg(c, w, h->dpkg, o->warn, o->warn_arg, e)) < 0 ||
+	    (err = sg_cat_apk(c, w, h->apk, o->warn, o->warn_arg, e)) < 0 ||
+	    (err = sg_cat_python(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
+	    (err = sg_cat_npm(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
+	    (err = sg_catalog_finish(c, w, e)) < 0)
 		return err;
 	return 0;
 }
@@ -297,28 +351,22 @@ int sg_sbom_generate(sg_buf *out, sg_ctx *ctx, const sg_ref *ref, const sg_sbom_
 	struct image im;
 	sg_walk_opts wo = { 0 };
 	sg_walker *w = NULL;
-	sg_dpkg_hist *hist = NULL;
+	struct hists hist = { NULL, NULL, NULL };
 	sg_catalog c;
 	sg_sbom_image img;
 	char *name = NULL, *repo = NULL;
-	size_t i;
 	int err;
 
 	memset(&im, 0, sizeof(im));
 	memset(&c, 0, sizeof(c));
-	if ((err = load_image(&im, ctx, ref, o, e)) < 0 || (err = sg_dpkg_hist_new(&hist, e)) < 0)
+	if ((err = load_image(&im, ctx, ref, o, e)) < 0 || (err = hists_new(&hist, e)) < 0)
 		goto done;
 	wo.warn = o->warn;
 	wo.warn_arg = o->warn_arg;
-	wo.observe = sg_dpkg_hist_observe;
-	wo.observe_arg = hist;
-	if ((err = sg_walker_new(&w, &wo, e)) < 0)
-		goto done;
-	for (i = 0; sg_os_wants[i]; i++)
-		if ((err = sg_walker_want(w, sg_os_wants[i], 0, 0, e)) < 0)
-			goto done;
-	if ((err = sg_dpkg_wants(w, e)) < 0 || (err = walk(w, &im, e)) < 0 ||
-	    (err = catalog(&c, w, hist, o, e)) < 0)
+	wo.observe = observe;
+	wo.observe_arg = &hist;
+	if ((err = sg_walker_new(&w, &wo, e)) < 0 || (err = wants(w, e)) < 0 ||
+	    (err = walk(w, &im, e)) < 0 || (err = catalog(&c, w, &hist, o, e)) < 0)
 		goto done;
 	if (!(name = sg_ref_string(ref)) || !(repo = sg_ref_repo_name(ref))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -341,7 +389,7 @@ done:
 	free(repo);
 	sg_catalog_release(&c);
 	sg_walker_free(w);
-	sg_dpkg_hist_free(hist);
+	hists_release(&hist);
 	image_release(&im);
 	return err;
 }

@@ -543,3 +543,261 @@ done:
 	sg_buf_release(&out);
 	return err;
 }
+
+/* ---- licences as package metadata states them (npm, PyPI, apk) ---- */
+
+#define MAX_META_LICENSE 200
+
+/* The exception a WITH names, appended to out: the table's id, or any id that calls
+ * itself an exception. SG_EINVALID otherwise. */
+static int exception_id(sg_buf *out, const char *w, size_t len)
+{
+	char low[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(exceptions) / sizeof(exceptions[0]); i++)
+		if (strlen(exceptions[i].spdx) == len && !strncasecmp(exceptions[i].spdx, w, len))
+			return sg_buf_puts(out, exceptions[i].spdx);
+	if (len >= sizeof(low))
+		return SG_EINVALID;
+	for (i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-')
+			return SG_EINVALID;
+		low[i] = (char)tolower((unsigned char)w[i]);
+	}
+	low[len] = '\0';
+	return strstr(low, "exception") ? sg_buf_append(out, w, len) : SG_EINVALID;
+}
+
+/* One operand of an expression: an id (any case, "+" allowed) or LicenseRef-x. */
+static int operand(sg_buf *out, const struct conv *c, const char *w, size_t len)
+{
+	char name[80];
+	const char *id;
+	size_t i;
+
+	if (len > 11 && !strncmp(w, "LicenseRef-", 11)) {
+		for (i = 11; i < len; i++)
+			if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-')
+				return SG_EINVALID;
+		/* a dry run (no refs) only checks the syntax */
+		return c->refs ? licref(out, c, w + 11, len - 11) : sg_buf_append(out, w, len);
+	}
+	if (len >= sizeof(name))
+		return SG_EINVALID;
+	memcpy(name, w, len);
+	name[len] = '\0';
+	if (!(id = sg_spdx_license(name)))
+		return SG_EINVALID;
+	return strchr(id, ' ') ? sg_buf_printf(out, "(%s)", id) : sg_buf_puts(out, id);
+}
+
+/* s as an SPDX licence expression (operators in any case), normalised into out;
+ * SG_EINVALID when it is not one. */
+static int spdx_expression(sg_buf *out, const struct conv *c, const char *s)
+{
+	const char *p = s, *w;
+	size_t len;
+	int depth = 0, want_operand = 1, after_with = 0, err;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (*p == '(' || *p == ')') {
+			if ((*p == '(') != want_operand || after_with || (*p == ')' && !depth))
+				return SG_EINVALID;
+			depth += *p == '(' ? 1 : -1;
+			if ((err = sg_buf_append(out, p, 1)) < 0)
+				return err;
+			p++;
+			continue;
+		}
+		for (w = p; *p && *p != ' ' && *p != '\t' && *p != '(' && *p != ')'; p++)
+			;
+		len = (size_t)(p - w);
+		if (is_word(w, len, "and") || is_word(w, len, "or") || is_word(w, len, "with")) {
+			if (want_operand)
+				return SG_EINVALID;
+			after_with = is_word(w, len, "with");
+			want_operand = 1;
+			err = sg_buf_printf(out, " %s ", is_word(w, len, "and") ? "AND" :
+					    is_word(w, len, "or") ? "OR" : "WITH");
+		} else if (!want_operand) {
+			return SG_EINVALID;
+		} else if (after_with) {
+			err = exception_id(out, w, len);
+			after_with = want_operand = 0;
+		} else {
+			err = operand(out, c, w, len);
+			want_operand = 0;
+		}
+		if (err < 0)
+			return err;
+	}
+	return want_operand || depth ? SG_EINVALID : 0;
+}
+
+/* "(MIT OR Apache-2.0)" -> "MIT OR Apache-2.0": outer parentheses around it all. */
+static void unwrap(sg_buf *b)
+{
+	char *s = (char *)b->data;
+	size_t i, depth = 0;
+
+	while (b->len > 2 && s[0] == '(' && s[b->len - 1] == ')') {
+		for (i = 0; i < b->len; i++) {
+			if (s[i] == '(')
+				depth++;
+			else if (s[i] == ')' && !--depth && i + 1 < b->len)
+				return; /* "(a) AND (b)" */
+		}
+		memmove(s, s + 1, b->len - 2);
+		b->len -= 2;
+		s[b->len] = '\0';
+	}
+}
+
+/* Free-text names: "Apache License, Version 2.0", "GPLv2+", "BSD 3-Clause License". */
+static const struct alias meta_aliases[] = {
+	{ "bsd2", "BSD-2-Clause" }, { "bsd3", "BSD-3-Clause" },
+	{ "bsdnew", "BSD-3-Clause" }, { "newbsd", "BSD-3-Clause" },
+	{ "bsdsimplified", "BSD-2-Clause" }, { "simplifiedbsd", "BSD-2-Clause" },
+	{ "modifiedbsd", "BSD-3-Clause" }, { "boostsoftware10", "BSL-1.0" },
+	{ "epl10", "EPL-1.0" }, { "epl20", "EPL-2.0" }, { "mit0", "MIT-0" },
+	{ "psf", "PSF-2.0" }, { "psfl", "PSF-2.0" }, { "pythonsoftwarefoundation", "PSF-2.0" },
+};
+
+static const char *name_to_spdx(const char *s)
+{
+	static const char *const stop[] = { "license", "licence", "version", "the", "gnu", "v" };
+	char key[64], word[64];
+	const char *p = s, *id;
+	size_t k = 0, n, i;
+
+	if ((id = sg_spdx_license(s)))
+		return id;
+	/* "ZPL 2.1", "Apache 2.0": an id with blanks for dashes */
+	for (k = 0; s[k] && k + 1 < sizeof(key); k++)
+		key[k] = s[k] == ' ' ? '-' : s[k];
+	key[k] = '\0';
+	if (!s[k] && (id = sg_spdx_license(key)))
+		return id;
+	k = 0;
+	while (*p) {
+		while (*p && !isalnum((unsigned char)*p) && *p != '+')
+			p++;
+		for (n = 0; *p && (isalnum((unsigned char)*p) || *p == '+'); p++)
+			if (n + 1 < sizeof(word))
+				word[n++] = (char)tolower((unsigned char)*p);
+		word[n] = '\0';
+		for (i = 0; i < sizeof(stop) / sizeof(stop[0]) && strcmp(word, stop[i]); i++)
+			;
+		if (!n || i < sizeof(stop) / sizeof(stop[0]))
+			continue;
+		/* "gplv2+" -> "gpl2+", "v3" -> "3" */
+		for (i = 0; i + 1 < n; i++) {
+			if (word[i] == 'v' && isdigit((unsigned char)word[i + 1]) &&
+			    (i == 0 || !isdigit((unsigned char)word[i - 1]))) {
+				memmove(word + i, word + i + 1, n - i);
+				n--;
+				break;
+			}
+		}
+		if (k + n + 1 > sizeof(key))
+			return NULL;
+		memcpy(key + k, word, n);
+		k += n;
+	}
+	key[k] = '\0';
+	if (!k)
+		return NULL;
+	if ((id = sg_spdx_license(key)))
+		return id;
+	return lookup_alias(meta_aliases, sizeof(meta_aliases) / sizeof(meta_aliases[0]), key, k);
+}
+
+int sg_license_expr(char **expr, sg_licref **refs, size_t *nrefs, const char *s, sg_error *e)
+{
+	struct conv c = { refs, nrefs, NULL, NULL, 0 }, dry = { NULL, NULL, NULL, NULL, 0 };
+	sg_buf out = SG_BUF_INIT(4096);
+	char line[MAX_META_LICENSE + 1];
+	const char *id;
+	size_t len;
+	int err;
+
+	*expr = NULL;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	len = strlen(s);
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+		len--;
+	if (!len || len > MAX_META_LICENSE || memchr(s, '\n', len))
+		return 0;
+	memcpy(line, s, len);
+	line[len] = '\0';
+	for (len = 0; line[len]; len++)
+		if ((unsigned char)line[len] < 0x20)
+			return 0;
+	if (!strcasecmp(line, "UNKNOWN") || !strcasecmp(line, "NONE") ||
+	    !strcasecmp(line, "NOASSERTION") || !strncasecmp(line, "SEE LICENSE IN ", 15))
+		return 0;
+	if ((err = spdx_expression(&out, &dry, line)) == 0) {
+		sg_buf_reset(&out);
+		err = spdx_expression(&out, &c, line);
+		if (!err)
+			unwrap(&out);
+	} else if (err == SG_EINVALID) {
+		sg_buf_reset(&out);
+		err = (id = name_to_spdx(line)) ? sg_buf_puts(&out, id) : licref(&out, &c, line, len);
+	}
+	if (err < 0 || !(*expr = (char *)sg_buf_detach(&out, NULL)))
+		err = sg_err(e, SG_ERROR, "out of memory");
+	sg_buf_release(&out);
+	return err < 0 ? err : 0;
+}
+
+const char *sg_license_classifier(const char *classifier)
+{
+	static const struct alias trove[] = {
+		{ "Apache Software License", "Apache-2.0" },
+		{ "Boost Software License 1.0 (BSL-1.0)", "BSL-1.0" },
+		{ "CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0" },
+		{ "Eclipse Public License 1.0 (EPL-1.0)", "EPL-1.0" },
+		{ "Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0" },
+		{ "European Union Public Licence 1.2 (EUPL 1.2)", "EUPL-1.2" },
+		{ "GNU Affero General Public License v3", "AGPL-3.0-only" },
+		{ "GNU Affero General Public License v3 or later (AGPLv3+)", "AGPL-3.0-or-later" },
+		{ "GNU General Public License v2 (GPLv2)", "GPL-2.0-only" },
+		{ "GNU General Public License v2 or later (GPLv2+)", "GPL-2.0-or-later" },
+		{ "GNU General Public License v3 (GPLv3)", "GPL-3.0-only" },
+		{ "GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later" },
+		{ "GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only" },
+		{ "GNU Lesser General Public License v2 or later (LGPLv2+)", "LGPL-2.0-or-later" },
+		{ "GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only" },
+		{ "GNU Lesser General Public License v3 or later (LGPLv3+)", "LGPL-3.0-or-later" },
+		{ "Historical Permission Notice and Disclaimer (HPND)", "HPND" },
+		{ "ISC License (ISCL)", "ISC" },
+		{ "MIT License", "MIT" },
+		{ "MIT No Attribution License (MIT-0)", "MIT-0" },
+		{ "Mozilla Public License 1.1 (MPL 1.1)", "MPL-1.1" },
+		{ "Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0" },
+		{ "Python Software Foundation License", "PSF-2.0" },
+		{ "The Unlicense (Unlicense)", "Unlicense" },
+		{ "Universal Permissive License (UPL)", "UPL-1.0" },
+		{ "zlib/libpng License", "Zlib" },
+	};
+	const char *last;
+	size_t i;
+
+	if (strncmp(classifier, "License :: ", 11))
+		return NULL;
+	last = strrchr(classifier, ':');
+	last = last ? last + 1 : classifier;
+	while (*last == ' ')
+		last++;
+	for (i = 0; i < sizeof(trove) / sizeof(trove[0]); i++)
+		if (!strcmp(trove[i].key, last))
+			return trove[i].spdx;
+	return NULL;
+}

@@ -416,25 +416,58 @@ done:
 	return err;
 }
 
+/* syft's phrases (sbom.md §3.2), then the evidence files. */
 static int source_info(sg_buf *b, const sg_pkg *p)
 {
+	static const struct {
+		const char *type, *phrase;
+	} phrases[] = {
+		{ "deb", "acquired package info from DPKG DB: " },
+		{ "apk", "acquired package info from APK DB: " },
+		{ "python", "acquired package info from installed python package manifest file: " },
+		{ "npm", "acquired package info from installed node module manifest file: " },
+	};
+	const char *phrase = "acquired package info from: ";
 	size_t i;
-	int err = sg_buf_puts(b, "acquired package info from DPKG DB: ");
+	int err;
+
+	for (i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (!strcmp(phrases[i].type, p->type))
+			phrase = phrases[i].phrase;
+	err = sg_buf_puts(b, phrase);
 
 	for (i = 0; i < p->nevidence && !err; i++)
 		err = sg_buf_printf(b, "%s/%s", i ? ", " : "", p->evidence[i]);
 	return err;
 }
 
+/* An owned language package says which OS package installed it (the relationship says
+ * it too: owner CONTAINS package, and the image does not list it a second time). */
+static char *owner_comment(const struct out *o, const sg_pkg *p)
+{
+	const sg_pkg *w;
+
+	if (!p->owner || p->owner > o->c->npkgs)
+		return NULL;
+	w = &o->c->pkgs[p->owner - 1];
+	return sg_strprintf("installed by %s package %s %s (%s), whose file list includes /%s; "
+			    "listed once, inside it", w->type, w->name, w->version,
+			    o->pkg_ids[p->owner - 1], p->nevidence ? p->evidence[0] : "?");
+}
+
 static int write_pkg(struct out *o, const sg_pkg *p, const char *id)
 {
 	sg_gojson *j = &o->j;
 	sg_buf info = SG_BUF_INIT(1u << 20);
-	char code[41], ann[256];
+	char code[41], ann[256], *comment = NULL;
 	int err;
 
 	if ((err = verification_code(code, o, p)) < 0 || (err = source_info(&info, p)) < 0)
 		goto done;
+	if (p->owner && !(comment = owner_comment(o, p))) {
+		err = SG_ERROR;
+		goto done;
+	}
 	sg_gojson_obj_open(j);
 	kv(j, "SPDXID", id);
 	sg_gojson_key(j, "annotations");
@@ -446,6 +479,8 @@ static int write_pkg(struct out *o, const sg_pkg *p, const char *id)
 		 layer_digest(o, p->introduced_layer));
 	annotation(o, ann);
 	sg_gojson_arr_close(j);
+	if (comment)
+		kv(j, "comment", comment);
 	kv(j, "copyrightText", "NOASSERTION");
 	if (p->description)
 		kv(j, "description", p->description);
@@ -468,6 +503,7 @@ static int write_pkg(struct out *o, const sg_pkg *p, const char *id)
 	kv(j, "versionInfo", p->version);
 	sg_gojson_obj_close(j);
 done:
+	free(comment);
 	sg_buf_release(&info);
 	return err;
 }
@@ -572,8 +608,12 @@ static void write_relationships(struct out *o)
 	relationship(j, "SPDXRef-DOCUMENT", "DESCRIBES", "SPDXRef-Image");
 	if (c->os.found)
 		relationship(j, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem");
-	for (i = 0; i < c->npkgs; i++)
-		relationship(j, "SPDXRef-Image", "CONTAINS", o->pkg_ids[i]);
+	for (i = 0; i < c->npkgs; i++) {
+		const size_t w = c->pkgs[i].owner;
+
+		relationship(j, w && w <= c->npkgs ? o->pkg_ids[w - 1] : "SPDXRef-Image", "CONTAINS",
+			     o->pkg_ids[i]);
+	}
 	for (i = 0; i < c->npkgs; i++) {
 		for (k = 0; k < c->pkgs[i].nfiles; k++) {
 			if ((f = find_file(o, c->pkgs[i].files[k].path)) && f->ok)

@@ -41,9 +41,12 @@ struct wnode {
 };
 
 struct want {
-	char *pattern;
+	char *pattern;  /* without its leading "**\/" when anydepth */
 	size_t prefix;  /* bytes before the first wildcard */
 	int exact;
+	int anydepth;   /* "**\/REST": REST matches the path's last `depth` components */
+	size_t depth;
+	const char *base; /* anydepth: REST's last component when it has no wildcard */
 	size_t max;
 	unsigned flags;
 };
@@ -288,6 +291,33 @@ static int normalize(char out[SG_WALK_PATH_MAX], const char *in)
 
 /* ---- wants ---- */
 
+/* Fills wt's pattern fields from a normalised pattern. */
+static int want_parse(struct want *wt, const char *norm)
+{
+	const char *rest = norm, *slash;
+
+	memset(wt, 0, sizeof(*wt));
+	if (!strncmp(norm, "**/", 3)) {
+		wt->anydepth = 1;
+		rest = norm + 3;
+	}
+	if (!(wt->pattern = strdup(rest)))
+		return SG_ERROR;
+	wt->prefix = strcspn(wt->pattern, "*?[\\");
+	wt->exact = !wt->anydepth && wt->pattern[wt->prefix] == '\0';
+	if (wt->anydepth) {
+		wt->prefix = 0;
+		wt->depth = 1;
+		for (slash = wt->pattern; (slash = strchr(slash, '/')); slash++)
+			wt->depth++;
+		slash = strrchr(wt->pattern, '/');
+		wt->base = slash ? slash + 1 : wt->pattern;
+		if (wt->base[strcspn(wt->base, "*?[\\")])
+			wt->base = NULL;
+	}
+	return 0;
+}
+
 int sg_walker_want(sg_walker *w, const char *pattern, size_t max, unsigned flags, sg_error *e)
 {
 	struct want *grown, *wt;
@@ -301,29 +331,54 @@ int sg_walker_want(sg_walker *w, const char *pattern, size_t max, unsigned flags
 		return sg_err(e, SG_ERROR, "out of memory");
 	w->wants = grown;
 	wt = &w->wants[w->nwants];
-	if (!(wt->pattern = strdup(norm)))
+	if (want_parse(wt, norm) < 0)
 		return sg_err(e, SG_ERROR, "out of memory");
-	wt->prefix = strcspn(norm, "*?[\\");
-	wt->exact = norm[wt->prefix] == '\0';
 	wt->max = max ? max : SG_WALK_FILE_MAX;
 	wt->flags = flags;
 	w->nwants++;
 	return 0;
 }
 
+/* The last n components of path, or NULL when it has fewer. */
+static const char *last_components(const char *path, size_t n)
+{
+	const char *p = path + strlen(path);
+
+	while (p > path) {
+		if (p[-1] == '/' && !--n)
+			return p;
+		p--;
+	}
+	return n == 1 ? path : NULL;
+}
+
+static int want_matches(const struct want *wt, const char *path, const char *base)
+{
+	const char *tail;
+
+	if (wt->anydepth) {
+		/* with FNM_PATHNAME no wildcard crosses a '/', so REST can only match the
+		 * path's last `depth` components: one fnmatch, after a cheap basename test */
+		if (wt->base && strcmp(wt->base, base) != 0)
+			return 0;
+		return (tail = last_components(path, wt->depth)) &&
+		       fnmatch(wt->pattern, tail, FNM_PATHNAME | FNM_PERIOD) == 0;
+	}
+	if (strncmp(path, wt->pattern, wt->prefix) != 0)
+		return 0;
+	return wt->exact ? path[wt->prefix] == '\0'
+			 : fnmatch(wt->pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0;
+}
+
 static int match_want(const sg_walker *w, const char *path)
 {
+	const char *base = strrchr(path, '/');
 	size_t i;
 
-	for (i = 0; i < w->nwants; i++) {
-		const struct want *wt = &w->wants[i];
-
-		if (strncmp(path, wt->pattern, wt->prefix) != 0)
-			continue;
-		if (wt->exact ? path[wt->prefix] == '\0'
-			      : fnmatch(wt->pattern, path, FNM_PATHNAME | FNM_PERIOD) == 0)
+	base = base ? base + 1 : path;
+	for (i = 0; i < w->nwants; i++)
+		if (want_matches(&w->wants[i], path, base))
 			return (int)i;
-	}
 	return -1;
 }
 
@@ -884,6 +939,60 @@ int sg_walker_list(const sg_walker *w, const char *dir, char ***names, size_t *n
 	}
 	qsort(v, count, sizeof(*v), cmp_str);
 	*names = v;
+	*n = count;
+	return 0;
+}
+
+int sg_walker_matches(const sg_walker *w, const char *pattern, char ***paths, size_t *n,
+		      sg_error *e)
+{
+	char norm[SG_WALK_PATH_MAX], **v = NULL, **grown, *path = NULL;
+	struct want wt;
+	struct wnode *node;
+	const char *base;
+	size_t count = 0, cap = 0, i;
+	int err = 0;
+
+	*paths = NULL;
+	*n = 0;
+	if (normalize(norm, pattern) < 0 || !*norm)
+		return sg_err(e, SG_EINVALID, "invalid pattern \"%s\"", pattern);
+	if (want_parse(&wt, norm) < 0)
+		return sg_err(e, SG_ERROR, "out of memory");
+	for (i = 0; i < w->tabcap && !err; i++) {
+		for (node = w->tab[i]; node && !err; node = node->hnext) {
+			if (!node->want || (node->type != SG_WT_FILE && node->type != SG_WT_SYMLINK))
+				continue;
+			if (!(path = node_path(node))) {
+				err = SG_ERROR;
+				break;
+			}
+			base = strrchr(path, '/');
+			if (want_matches(&wt, path, base ? base + 1 : path)) {
+				if (count == cap) {
+					cap = cap ? cap * 2 : 64;
+					if (!(grown = realloc(v, cap * sizeof(*grown)))) {
+						err = SG_ERROR;
+						break;
+					}
+					v = grown;
+				}
+				v[count++] = path;
+				path = NULL;
+			}
+			free(path);
+			path = NULL;
+		}
+	}
+	free(path);
+	free(wt.pattern);
+	if (err < 0) {
+		sg_strv_free(v, count);
+		return sg_err(e, SG_ERROR, "out of memory");
+	}
+	if (count)
+		qsort(v, count, sizeof(*v), cmp_str);
+	*paths = v;
 	*n = count;
 	return 0;
 }

@@ -52,9 +52,12 @@ int sg_walker_new(sg_walker **out, const sg_walk_opts *opts, struct sg_error *e)
 void sg_walker_free(sg_walker *w);
 
 /* Asks for the content of files matching pattern: an exact path, or an fnmatch(3) pattern
- * with FNM_PATHNAME ("usr/share/doc/ * /copyright" without the spaces). Files larger than
- * max (0: SG_WALK_FILE_MAX) are indexed but not kept; reading them gives SG_ETOOBIG.
- * Call before the first layer. */
+ * with FNM_PATHNAME ("usr/share/doc/ * /copyright" without the spaces). A pattern that
+ * starts with "**" and '/' matches its rest at any depth: the rest is matched against the
+ * path's last components, as many as it has ("**", '/', "*.dist-info/METADATA" matches
+ * "usr/lib/python3/x.dist-info/METADATA"); "**" elsewhere is just '*'. Files larger than max
+ * (0: SG_WALK_FILE_MAX) are indexed but not kept; reading them gives SG_ETOOBIG. Call
+ * before the first layer. */
 int sg_walker_want(sg_walker *w, const char *pattern, size_t max, unsigned flags,
 		   struct sg_error *e);
 
@@ -97,6 +100,13 @@ int sg_walker_read(const sg_walker *w, const char *path, const unsigned char **d
 int sg_walker_list(const sg_walker *w, const char *dir, char ***names, size_t *n,
 		   struct sg_error *e);
 void sg_strv_free(char **v, size_t n);
+
+/* The paths of the squashed view that matched a want and match pattern (same syntax as
+ * sg_walker_want; usually the want's own pattern), sorted bytewise: regular files and
+ * symlinks as the layers wrote them (read them with sg_walker_read, which follows links).
+ * *paths is owned (sg_strv_free); no match gives 0 paths. */
+int sg_walker_matches(const sg_walker *w, const char *pattern, char ***paths, size_t *n,
+		      struct sg_error *e);
 
 /* Counters for progress and tests. */
 typedef struct sg_walk_stats {

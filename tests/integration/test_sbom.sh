@@ -155,6 +155,99 @@ elif mode == "licref":
     if ann(pk["libzstd1"], "introduced-layer") != 0:
         fail("single layer: introduced in layer 0")
 
+elif mode == "lang" or mode == "apk":
+    # language and apk packages: purls, licences, suppliers, layers; a language package an
+    # OS package installed appears once, inside its owner
+    byp = {}
+    for p in doc["packages"]:
+        byp.setdefault(purl(p), []).append(p)
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    parents = {}
+    for f, k, t in rels:
+        if k == "CONTAINS" and t in ids and "fileName" not in ids[t]:
+            parents.setdefault(t, []).append(f)
+    for p in doc["packages"]:
+        if p is img:
+            continue
+        if len(parents.get(p["SPDXID"], [])) != 1:
+            fail("%s has parents %s" % (p["name"], parents.get(p["SPDXID"])))
+        if ann(p, "evidence-layer") is None or (ann(p, "introduced-layer") is None and
+                                                p.get("primaryPackagePurpose") != "OPERATING_SYSTEM"):
+            fail("%s: no layer annotations" % p["name"])
+    if mode == "lang":
+        d = "distro=debian-12.11"
+        exp = {
+            "pkg:pypi/requests@2.31.0": ("Apache-2.0", "Person: Kenneth Reitz (me@kennethreitz.org)", None),
+            "pkg:pypi/flask-sqlalchemy@3.1.1": ("LicenseRef-BSD-License", "Person: Pallets (contact@palletsprojects.com)", None),
+            "pkg:pypi/zope-interface@6.1": ("ZPL-2.1", None, None),
+            "pkg:pypi/cryptography@42.0.5": ("Apache-2.0 OR BSD-3-Clause", None, None),
+            "pkg:pypi/distro-info@1.5%2Bdeb12u1": ("ISC", None, None),
+            "pkg:pypi/six@1.16.0": ("MIT", "Person: Benjamin Peterson (benjamin@python.org)", "python3-six"),
+            "pkg:npm/%40babel/core@7.23.2": ("MIT", "Person: The Babel Team", None),
+            "pkg:npm/lodash@4.17.21": ("MIT", None, None),
+            "pkg:npm/dep@1.0.0-beta.1%2Bbuild.5": ("BSD-3-Clause", None, None),
+            "pkg:npm/ms@2.1.3": ("MIT", None, "node-ms"),
+            "pkg:npm/unl@1.0.0": ("LicenseRef-UNLICENSED", None, None),
+            "pkg:deb/debian/node-ms@2.1.3%2B~cs0.7.31-3?arch=all&" + d: (None, None, None),
+            "pkg:deb/debian/python3-six@1.16.0-4?arch=all&" + d + "&upstream=six": (None, None, None),
+        }
+        names = sorted(p["name"] for p in doc["packages"] if p is not img and p["name"] != "debian")
+        want = sorted(["@babel/core", "Flask-SQLAlchemy", "attrs", "cryptography", "dep",
+                       "distro-info", "expr", "legacy", "lodash", "ms", "nested", "node-ms",
+                       "python3-six", "requests", "six", "unl", "zope.interface"])
+        if names != want:
+            fail("packages %s, wanted %s" % (names, want))
+    else:
+        d = "distro=alpine-3.19.1"
+        exp = {
+            "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&" + d: ("MIT", "Person: Timo Ter\u00e4s (timo.teras@iki.fi)", None),
+            "pkg:apk/alpine/ssl_client@1.36.1-r15?arch=x86_64&" + d + "&upstream=busybox": ("GPL-2.0-only", None, None),
+            "pkg:apk/alpine/libfoo@1.0-r0?arch=x86_64&" + d: ("MIT AND BSD-2-Clause", None, None),
+            "pkg:apk/alpine/libbar@2.0-r0?arch=x86_64&" + d: ("LicenseRef-custom-Proprietary-thing", None, None),
+            "pkg:apk/alpine/py3-six@1.16.0-r9?arch=noarch&" + d: ("MIT", None, None),
+            "pkg:pypi/six@1.16.0": ("MIT", None, "py3-six"),
+        }
+        osp = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "OPERATING_SYSTEM"]
+        if [(p["name"], p["versionInfo"]) for p in osp] != [("alpine", "3.19.1")]:
+            fail("OS package %s" % osp)
+        if contains(byp["pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&" + d][0]) != \
+                ["./bin/busybox", "./etc/securetty"]:
+            fail("busybox files")
+    for u, (lic, sup, owner) in exp.items():
+        ps = byp.get(u, [])
+        if len(ps) != 1:
+            fail("%d packages with purl %s" % (len(ps), u))
+        p = ps[0]
+        if lic and p["licenseDeclared"] != lic:
+            fail("%s licence %s != %s" % (u, p["licenseDeclared"], lic))
+        if sup and p["supplier"] != sup:
+            fail("%s supplier %s != %s" % (u, p["supplier"], sup))
+        par = parents[p["SPDXID"]][0]
+        if owner:
+            if ids[par]["name"] != owner or ("installed by" not in p.get("comment", "")) \
+                    or owner not in p["comment"]:
+                fail("%s: parent %s, comment %r, wanted %s" % (u, ids[par]["name"],
+                                                              p.get("comment"), owner))
+        elif par != img["SPDXID"] or "comment" in p:
+            fail("%s: parent %s, not the image" % (u, par))
+    if mode == "lang":
+        r = byp["pkg:pypi/requests@2.31.0"][0]
+        sp = "./usr/local/lib/python3.11/site-packages/"
+        if contains(r) != ["./usr/local/bin/normalizer", sp + "requests-2.31.0.dist-info/INSTALLER",
+                           sp + "requests-2.31.0.dist-info/METADATA", sp + "requests-2.31.0.dist-info/RECORD",
+                           sp + "requests/__init__.py", sp + "requests/odd,name.py"]:
+            fail("requests contains %s" % contains(r))
+        s1 = sorted(next(c["checksumValue"] for c in files[fn]["checksums"] if c["algorithm"] == "SHA1")
+                    for fn in contains(r))
+        if not r["filesAnalyzed"] or r["packageVerificationCode"]["packageVerificationCodeValue"] != \
+                hashlib.sha1("".join(s1).encode()).hexdigest():
+            fail("requests verification code")
+        if not r["sourceInfo"].startswith("acquired package info from installed python package "
+                                          "manifest file: /usr/local/lib/python3.11/"):
+            fail("requests sourceInfo " + r["sourceInfo"])
+        if sum(1 for p in doc["packages"] if p["name"] in ("ms", "six")) != 2:
+            fail("ms or six listed twice")
+
 elif mode == "same-content":
     # two documents for the same image under different names: only names and ids of the
     # image and the namespace may differ
@@ -169,6 +262,7 @@ elif mode == "platform":
         fail("picked %s %s" % (img["versionInfo"], purl(img)))
 PY
 sbomcheck() { "$PY" "$T/sbomcheck.py" "$@"; }
+not_grep() { ! grep -q "$@"; }
 
 # ---- the two-layer image ----
 expect 0 "sbom of a two-layer layout" sbom --output "$T/a.json" "$IMG"
@@ -194,6 +288,26 @@ check "base: valid SPDX 2.3" sbomcheck schema "$T/base.json" "$SCHEMA"
 check "base: five packages" sbomcheck packages "$T/base.json" base-files=12.4+deb12u11 \
 	libzstd1=1.5.4+dfsg2-5 media-types=10.0.0 netbase=6.4 zlib1g=1:1.2.13.dfsg-1
 check "base: LicenseRef with its text, conffiles" sbomcheck licref "$T/base.json"
+
+# ---- language packages (Python, npm) and an apk image ----
+"$PY" "$ROOT/scripts/mkimage.py" "$DATA/lang" "$T/lang" v1 >/dev/null
+expect 0 "sbom of an image with Python and npm packages" sbom --output "$T/lang.json" "oci:$T/lang:v1"
+check "lang: valid SPDX 2.3" sbomcheck schema "$T/lang.json" "$SCHEMA"
+check "lang: purls, licences, owners (a deb's dist-info and nodejs package listed once)" \
+	sbomcheck lang "$T/lang.json"
+check "lang: bad package.json named with its layer" \
+	grep -q "warning: npm: app/node_modules/broken/package.json (layer 0): not JSON" "$T/err"
+check "lang: binary junk in METADATA named with its layer" grep -q \
+	"warning: python: usr/local/lib/python3.11/site-packages/garbage-0.1.dist-info/METADATA (layer 0)" "$T/err"
+check "lang: a package.json without a version is no warning" not_grep noversion "$T/err"
+expect 0 "lang: second run" sbom --quiet "oci:$T/lang:v1"
+check "lang: byte-identical output" cmp -s "$T/lang.json" "$T/out"
+"$PY" "$ROOT/scripts/mkimage.py" "$DATA/apk" "$T/apk" v1 >/dev/null
+expect 0 "sbom of an Alpine image" sbom --output "$T/apk.json" "oci:$T/apk:v1"
+check "apk: valid SPDX 2.3" sbomcheck schema "$T/apk.json" "$SCHEMA"
+check "apk: purls, licences, the dist-info py3-six installed" sbomcheck apk "$T/apk.json"
+check "apk: the garbage record named with its layer and line" \
+	grep -q "warning: apk: lib/apk/db/installed (layer 0): line 106: no P:" "$T/err"
 
 # ---- a multi-arch index in the layout ----
 arm=$("$PY" - "$T/img" "$d" <<'PY'

@@ -1,0 +1,1 @@
+"""Utilities for writing code that runs on Python 2 and 3"""
