@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "import-key-pair", cmd_import_key_pair, "re-encode a PEM private key as a cosign key" },
 	{ "public-key", cmd_public_key, "print the public key of a private key file" },
 	{ "sign", cmd_sign, "sign images (cosign .sig format)" },
+	{ "copy", cmd_copy, "copy images with their signatures and attestations" },
 	{ "verify", cmd_verify, "verify images' signatures against a public key" },
 	{ "attest", cmd_attest, "attach signed in-toto attestations to images (cosign .att format)" },
 	{ "verify-attestation", cmd_verify_attestation, "verify images' attestations against a public key" },
