@@ -563,7 +563,7 @@ int cmd_verify_attestation(int argc, char **argv)
 	};
 	const char *keypath = NULL, *filter = NULL;
 	sg_platform platform;
-	char *platform_arg = NULL;
+	int has_platform = 0;
 	sg_opts opts = { 0 };
 	sg_error e = { 0 };
 	sg_pubkey *pub = NULL;
@@ -599,12 +599,11 @@ int cmd_verify_attestation(int argc, char **argv)
 			break;
 		case 'I': break;
 		case 'P':
-			free(platform_arg);
-			if (!(platform_arg = strdup(optarg)) ||
-			    sg_platform_parse(&platform, platform_arg, &e) < 0) {
-				rc = platform_arg ? sg_cli_fail("verify-attestation", &e) : SG_EXIT_USAGE;
+			if (sg_platform_parse(&platform, optarg, &e) < 0) {
+				rc = sg_cli_fail("verify-attestation", &e);
 				goto done;
 			}
+			has_platform = 1;
 			break;
 		case 'h': fputs(verify_usage, stdout); goto done;
 		default:
@@ -627,7 +626,7 @@ int cmd_verify_attestation(int argc, char **argv)
 
 		sg_error_clear(&e);
 		if (sg_ref_parse(&ref, argv[i], &e) < 0 ||
-		    verify_one(ctx, ref, argv[i], pub, filter, platform_arg ? &platform : NULL,
+		    verify_one(ctx, ref, argv[i], pub, filter, has_platform ? &platform : NULL,
 			       &e) < 0) {
 			one = sg_cli_fail("verify-attestation", &e);
 			rc = one > rc ? one : rc;
@@ -638,6 +637,5 @@ int cmd_verify_attestation(int argc, char **argv)
 done:
 	sg_ctx_free(ctx);
 	sg_pubkey_free(pub);
-	free(platform_arg);
 	return rc;
 }

@@ -350,18 +350,22 @@ done:
 	return err;
 }
 
-int sg_platform_parse(sg_platform *p, char *s, sg_error *e)
+int sg_platform_parse(sg_platform *p, const char *arg, sg_error *e)
 {
-	char *arch = strchr(s, '/'), *variant = NULL;
+	char *s, *arch, *variant = NULL;
 
 	memset(p, 0, sizeof(*p));
+	if (strlen(arg) >= sizeof(p->buf))
+		return sg_err(e, SG_EINVALID, "platform \"%.64s...\" is too long", arg);
+	s = memcpy(p->buf, arg, strlen(arg) + 1);
+	arch = strchr(s, '/');
 	if (!arch || arch == s || !arch[1])
-		return sg_err(e, SG_EINVALID, "platform \"%.64s\" is not OS/ARCH[/VARIANT]", s);
+		return sg_err(e, SG_EINVALID, "platform \"%.64s\" is not OS/ARCH[/VARIANT]", arg);
 	*arch++ = '\0';
 	if ((variant = strchr(arch, '/'))) {
 		*variant++ = '\0';
 		if (!*variant || strchr(variant, '/'))
-			return sg_err(e, SG_EINVALID, "platform: bad variant");
+			return sg_err(e, SG_EINVALID, "platform \"%.64s\": bad variant", arg);
 	}
 	p->os = s;
 	p->arch = arch;

@@ -50,10 +50,12 @@ void sg_desc_release(sg_desc *d);
 
 /* A platform as --platform spells it: OS/ARCH[/VARIANT]. */
 typedef struct sg_platform {
-	const char *os, *arch, *variant; /* variant NULL when not given */
+	const char *os, *arch, *variant; /* variant NULL when not given; point into buf */
+	char buf[128];
 } sg_platform;
-/* Splits s ("linux/arm64/v8") in place into p. SG_EINVALID on a malformed string. */
-int sg_platform_parse(sg_platform *p, char *s, struct sg_error *e);
+/* Parses s ("linux/arm64/v8") into p (a copy: s need not outlive p). SG_EINVALID on a
+ * malformed or over-long string. */
+int sg_platform_parse(sg_platform *p, const char *s, struct sg_error *e);
 /* Picks idx's image manifest for platform p (arm64 without a variant prefers v8). SG_ENOTFOUND
  * with a message listing the platforms the index has. *out is borrowed from idx. */
 int sg_index_pick(const sg_desc **out, const sg_manifest *idx, const sg_platform *p,

@@ -445,7 +445,7 @@ int cmd_sign(int argc, char **argv)
 				.changed = PTHREAD_COND_INITIALIZER };
 	const char *keypath = NULL;
 	sg_platform platform;
-	char *platform_arg = NULL;
+	int has_platform = 0;
 	int c, r, rc = SG_EXIT_OK, recursive = 0;
 
 	optind = 1;
@@ -468,12 +468,11 @@ int cmd_sign(int argc, char **argv)
 		case 'y': break;
 		case 'r': recursive = 1; break;
 		case 'P':
-			free(platform_arg);
-			if (!(platform_arg = strdup(optarg)) ||
-			    sg_platform_parse(&platform, platform_arg, &e) < 0) {
-				rc = platform_arg ? sg_cli_fail("sign", &e) : SG_EXIT_USAGE;
+			if (sg_platform_parse(&platform, optarg, &e) < 0) {
+				rc = sg_cli_fail("sign", &e);
 				goto done;
 			}
+			has_platform = 1;
 			break;
 		case 'B':
 		case 'N':
@@ -506,7 +505,7 @@ int cmd_sign(int argc, char **argv)
 			rc = sg_cli_fail("sign", &e);
 			goto done;
 		}
-	if (expand_refs(&refs, &nrefs, &opts, recursive, platform_arg ? &platform : NULL, &e) < 0) {
+	if (expand_refs(&refs, &nrefs, &opts, recursive, has_platform ? &platform : NULL, &e) < 0) {
 		rc = sg_cli_fail("sign", &e);
 		goto done;
 	}
@@ -532,7 +531,6 @@ done:
 	for (i = 0; refs && i < nrefs; i++)
 		sg_ref_free(refs[i]);
 	free(refs);
-	free(platform_arg);
 	sg_privkey_free(key);
 	sg_pubkey_free(pub);
 	sg_kv_free(ann, nann);

@@ -144,7 +144,6 @@ int cmd_verify(int argc, char **argv)
 	};
 	struct verify_args a = { NULL, NULL, 0, OUT_JSON, NULL };
 	sg_platform platform;
-	char *platform_arg = NULL;
 	sg_opts opts = { 0 };
 	sg_error e = { 0 };
 	sg_kv *ann = NULL;
@@ -184,10 +183,8 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 'I': break;
 		case 'P':
-			free(platform_arg);
-			if (!(platform_arg = strdup(optarg)) ||
-			    sg_platform_parse(&platform, platform_arg, &e) < 0) {
-				rc = platform_arg ? sg_cli_fail("verify", &e) : SG_EXIT_USAGE;
+			if (sg_platform_parse(&platform, optarg, &e) < 0) {
+				rc = sg_cli_fail("verify", &e);
 				goto done;
 			}
 			a.platform = &platform;
@@ -224,6 +221,5 @@ done:
 	sg_ctx_free(ctx);
 	sg_pubkey_free(pub);
 	sg_kv_free(ann, a.nann);
-	free(platform_arg);
 	return rc;
 }
