@@ -406,10 +406,10 @@ done:
 /* One referrer: its manifest must name digest as subject and hold exactly one bundle layer;
  * the bundle must parse and be v0.3 or later (cosign's rules, formats.md §5.4). *skip is
  * set for referrers that are simply not bundles (cosign passes over them silently). */
-static int load_referrer(sg_bundle **out, sg_store *s, const sg_desc *d, const char *digest,
-			 int *skip, sg_error *e)
+static int load_referrer(sg_bundle **out, sg_buf *blob, char **ptype, sg_store *s,
+			 const sg_desc *d, const char *digest, int *skip, sg_error *e)
 {
-	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST), blob = SG_BUF_INIT(SG_MAX_BUNDLE);
+	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST);
 	char got[SG_DIGEST_MAX];
 	sg_manifest *m = NULL;
 	const sg_desc *layer = NULL;
@@ -451,11 +451,16 @@ static int load_referrer(sg_bundle **out, sg_store *s, const sg_desc *d, const c
 		err = sg_err(e, SG_EVERIFY, "referrer %s: its subject is not %s", d->digest, digest);
 		goto done;
 	}
-	if ((err = sg_sigimage_layer_blob(&blob, s, layer, SG_MAX_BUNDLE, e)) < 0) {
+	if ((err = sg_sigimage_layer_blob(blob, s, layer, SG_MAX_BUNDLE, e)) < 0) {
 		sg_err_prefix(e, "referrer %s", d->digest);
 		goto done;
 	}
-	if ((err = sg_bundle_parse(out, blob.data, blob.len, e)) < 0) {
+	if (sg_manifest_annotation(m, SG_ANN_BUNDLE_PREDICATE) &&
+	    !(*ptype = strdup(sg_manifest_annotation(m, SG_ANN_BUNDLE_PREDICATE)))) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	if ((err = sg_bundle_parse(out, blob->data, blob->len, e)) < 0) {
 		sg_err_prefix(e, "referrer %s", d->digest);
 		e->code = err = SG_EVERIFY;
 		goto done;
@@ -468,9 +473,13 @@ static int load_referrer(sg_bundle **out, sg_store *s, const sg_desc *d, const c
 done:
 	sg_manifest_free(m);
 	sg_buf_release(&body);
-	sg_buf_release(&blob);
 	free(mt);
 	return err;
+}
+
+static int by_digest(const void *a, const void *b)
+{
+	return strcmp(((const sg_desc *)a)->digest, ((const sg_desc *)b)->digest);
 }
 
 int sg_bundles_each(sg_store *s, const char *digest, sg_bundle_fn fn, void *ud, int *via,
@@ -485,22 +494,27 @@ int sg_bundles_each(sg_store *s, const char *digest, sg_bundle_fn fn, void *ud, 
 	if ((err = sg_referrers_list(&refs, s, digest, NULL, e)) < 0)
 		return err;
 	*via = refs.via;
+	qsort(refs.items, refs.n, sizeof(*refs.items), by_digest);
 	for (i = 0; i < refs.n; i++) {
 		const sg_desc *d = &refs.items[i];
+		sg_buf blob = SG_BUF_INIT(SG_MAX_BUNDLE);
 		sg_bundle *b = NULL;
+		char *ptype = NULL;
 
 		/* Entries typed as something else are not bundles; untyped ones are looked at. */
 		if (d->artifact_type && strncmp(d->artifact_type, SG_MT_BUNDLE_PREFIX,
 						strlen(SG_MT_BUNDLE_PREFIX)) != 0)
 			continue;
-		if (!sg_digest_valid(d->digest))
+		if (!sg_digest_valid(d->digest) || (i && !strcmp(d->digest, refs.items[i - 1].digest)))
 			continue;
 		memset(&le, 0, sizeof(le));
-		err = load_referrer(&b, s, d, digest, &skip, &le);
-		if (skip)
-			continue;
-		fn(ud, d->digest, refs.via, err < 0 ? NULL : b, err < 0 ? &le : NULL);
+		err = load_referrer(&b, &blob, &ptype, s, d, digest, &skip, &le);
+		if (!skip)
+			fn(ud, d->digest, refs.via, err < 0 ? NULL : b, &blob, ptype,
+			   err < 0 ? &le : NULL);
 		sg_bundle_free(b);
+		sg_buf_release(&blob);
+		free(ptype);
 	}
 	sg_referrers_release(&refs);
 	return 0;

@@ -78,12 +78,14 @@ int sg_bundle_verify(const sg_bundle *b, const struct sg_pubkey *k, const char *
 		     const void *artifact, size_t alen, struct sg_intoto **stmt,
 		     struct sg_error *e);
 /* Calls fn for every sigstore bundle attached to digest as a referrer (referrers API, else the
- * fallback tag; *via says which): with the parsed, not yet verified bundle, or with err saying
- * why a referrer that should hold one could not be read (missing manifest, two bundle
- * layers, another subject, a bad bundle). Referrers that are not bundles are passed over, as
- * cosign does. Fails only when the referrers cannot be listed. */
+ * fallback tag; *via says which), in digest order, each once: with the parsed, not yet
+ * verified bundle and its bytes as stored (raw), or with err saying why a referrer that
+ * should hold one could not be read (missing manifest, two bundle layers, another subject, a
+ * bad bundle). ptype is the manifest's dev.sigstore.bundle.predicateType annotation (NULL if
+ * absent; unverified). Referrers that are not bundles are passed over, as cosign does. Fails
+ * only when the referrers cannot be listed. */
 typedef void (*sg_bundle_fn)(void *ud, const char *referrer, int via, const sg_bundle *b,
-			     const struct sg_error *err);
+			     const sg_buf *raw, const char *ptype, const struct sg_error *err);
 int sg_bundles_each(struct sg_store *s, const char *digest, sg_bundle_fn fn, void *ud, int *via,
 		    struct sg_error *e);
 #endif

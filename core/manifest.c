@@ -89,6 +89,13 @@ const char *sg_desc_annotation(const sg_desc *d, const char *key)
 	return json_string_value(json_object_get(d->annotations, key));
 }
 
+const char *sg_manifest_annotation(const sg_manifest *m, const char *key)
+{
+	if (!m || !m->annotations)
+		return NULL;
+	return json_string_value(json_object_get(m->annotations, key));
+}
+
 /* Copies an optional string field; a present non-string is an error. */
 static int opt_string(char **out, const json_t *obj, const char *key, const char *parent,
 		      sg_error *e)

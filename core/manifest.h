@@ -46,6 +46,7 @@ int sg_media_type_is_index(const char *mt);
 int sg_media_type_is_manifest(const char *mt);
 /* Borrowed annotation value or NULL. */
 const char *sg_desc_annotation(const sg_desc *d, const char *key);
+const char *sg_manifest_annotation(const sg_manifest *m, const char *key);
 void sg_desc_release(sg_desc *d);
 
 /* A platform as --platform spells it: OS/ARCH[/VARIANT]. */

@@ -316,7 +316,7 @@ static int as_attestation(sg_verified *v, const sg_bundle *b, const char *referr
 }
 
 static void on_bundle(void *ud, const char *referrer, int via, const sg_bundle *b,
-		      const sg_error *err)
+		      const sg_buf *raw, const char *ptype, const sg_error *err)
 {
 	struct bundle_walk *w = ud;
 	const sg_verify_in *in = w->in;
@@ -325,6 +325,8 @@ static void on_bundle(void *ud, const char *referrer, int via, const sg_bundle *
 	sg_error le = { 0 }, ke = { 0 };
 	size_t i;
 
+	(void)raw;
+	(void)ptype;
 	w->out->checked++;
 	if (err) {
 		fail(w->out, err);

@@ -599,72 +599,29 @@ static int bundle_wanted(const struct dl *d, const sg_bundle *b, const char *ann
 	return want;
 }
 
-/* One referrer: prints its bundle if it is one of the kind asked for. Referrers without a
- * bundle layer are passed over silently, as cosign does. */
-static int dl_referrer(struct dl *d, const sg_desc *rd, sg_error *e)
+/* Each bundle referrer: printed, as stored, if it is of the kind asked for. Referrers without a
+ * bundle layer are passed over silently, as cosign does; unreadable ones are reported. */
+static void dl_bundle(void *ud, const char *referrer, int via, const sg_bundle *b,
+		      const sg_buf *raw, const char *ptype, const sg_error *err)
 {
-	sg_buf blob = SG_BUF_INIT(SG_MAX_BUNDLE);
-	const sg_desc *layer = NULL;
-	sg_manifest *m = NULL;
-	sg_bundle *b = NULL;
-	size_t i;
-	int err;
+	struct dl *d = ud;
 
-	if ((err = fetch_manifest(&m, d->t.store, rd->digest, e)) < 0)
-		goto done;
-	for (i = 0; !m->is_index && i < m->nitems; i++)
-		if (!strncmp(m->items[i].media_type, SG_MT_BUNDLE_PREFIX,
-			     strlen(SG_MT_BUNDLE_PREFIX)))
-			layer = &m->items[i];
-	if (!layer)
-		goto done;
-	if (m->nitems != 1) {
-		err = sg_err(e, SG_EINVALID, "a bundle manifest must have exactly one layer");
-		goto done;
+	(void)via;
+	(void)referrer; /* the error names it */
+	if (err) {
+		warn(&d->t, "download", "bundle", err);
+		d->nbad++;
+		return;
 	}
-	if (!m->subject || strcmp(m->subject->digest, d->t.digest) != 0) {
-		err = sg_err(e, SG_EINVALID, "its subject is not %s", d->t.digest);
-		goto done;
-	}
-	if ((err = sg_sigimage_layer_blob(&blob, d->t.store, layer, SG_MAX_BUNDLE, e)) < 0 ||
-	    (err = sg_bundle_parse(&b, blob.data, blob.len, e)) < 0)
-		goto done;
-	if (b->minor < 3) {
-		err = sg_err(e, SG_EINVALID, "bundle older than v0.3");
-		goto done;
-	}
-	if (bundle_wanted(d, b, json_ann(m->annotations, SG_ANN_BUNDLE_PREDICATE)))
-		print_line(d, blob.data, blob.len);
-done:
-	sg_bundle_free(b);
-	sg_manifest_free(m);
-	sg_buf_release(&blob);
-	return err;
+	if (bundle_wanted(d, b, ptype))
+		print_line(d, raw->data, raw->len);
 }
 
 static int dl_bundles(struct dl *d, sg_error *e)
 {
-	sg_referrers refs;
-	sg_error le;
-	size_t i;
-	int err;
+	int via;
 
-	if ((err = list_referrers(&refs, &d->t, NULL, e)) < 0)
-		return err;
-	for (i = 0; i < refs.n; i++) {
-		const sg_desc *rd = &refs.items[i];
-
-		if (rd->artifact_type && strncmp(rd->artifact_type, SG_MT_BUNDLE_PREFIX,
-						 strlen(SG_MT_BUNDLE_PREFIX)) != 0)
-			continue; /* typed as something else: not a bundle */
-		if (i && !strcmp(rd->digest, refs.items[i - 1].digest))
-			continue;
-		memset(&le, 0, sizeof(le));
-		if (dl_referrer(d, rd, &le) < 0)
-			dl_bad(d, "referrer", rd->digest, &le);
-	}
-	sg_referrers_release(&refs);
-	return 0;
+	return sg_bundles_each(d->t.store, d->t.digest, dl_bundle, d, &via, e);
 }
 
 /* An annotation holding JSON (cosign's Rekor bundle, RFC 3161 timestamp): written as the
