@@ -404,7 +404,9 @@ done:
 }
 
 /* One referrer: its manifest must name digest as subject and hold exactly one bundle layer;
- * the bundle must parse and be v0.3 or later (cosign's rules, formats.md §5.4). *skip is
+ * the bundle must parse (cosign's rules, formats.md §5.4, except that cosign also wants v0.3
+ * or later: v0.1 and v0.2 differ only in what they require of transparency-log entries, which
+ * a key-based verifier does not use, and sigstore-js writes message signatures as v0.2). *skip is
  * set for referrers that are simply not bundles (cosign passes over them silently). */
 static int load_referrer(sg_bundle **out, sg_buf *blob, char **ptype, sg_store *s,
 			 const sg_desc *d, const char *digest, int *skip, sg_error *e)
@@ -464,11 +466,6 @@ static int load_referrer(sg_bundle **out, sg_buf *blob, char **ptype, sg_store *
 		sg_err_prefix(e, "referrer %s", d->digest);
 		e->code = err = SG_EVERIFY;
 		goto done;
-	}
-	if ((*out)->minor < 3) {
-		sg_bundle_free(*out);
-		*out = NULL;
-		err = sg_err(e, SG_EVERIFY, "referrer %s: bundle older than v0.3", d->digest);
 	}
 done:
 	sg_manifest_free(m);

@@ -9,6 +9,9 @@ with Python's `cryptography`, for the integration tests.
       PUBKEY, and that the statement's subject names DIGEST. Prints one line per bundle:
       "<manifest digest> <predicateType> OK" (or BAD when the signature does not verify with
       PUBKEY: another signer's bundle). Any deviation in shape is an error.
+  bundletool.py attach-file HOST REPO DIGEST BUNDLE.json
+      Attaches the bundle file's bytes as they are (e.g. one sigstore-js wrote), with the
+      predicateType annotation read from its statement when it is a DSSE bundle.
   bundletool.py attach HOST REPO DIGEST KEYFILE MODE
       Builds a bundle signed with KEYFILE (cosign format, password in $COSIGN_PASSWORD) and
       attaches it as a referrer of DIGEST (fallback tag index, keeping other entries).
@@ -170,6 +173,34 @@ def add_to_fallback(host, repo, subject, desc):
     put_manifest(host, repo, tag, json.dumps(idx, separators=(",", ":")).encode(), INDEX)
 
 
+def attach_raw(host, repo, digest, braw, ptype):
+    subj_raw, _ = get_manifest(host, repo, digest)
+    put_blob(host, repo, b"{}")
+    bdigest = put_blob(host, repo, braw)
+    subj = {"mediaType": json.loads(subj_raw)["mediaType"], "size": len(subj_raw), "digest": digest}
+    man = {"schemaVersion": 2, "mediaType": MANIFEST,
+           "config": {"mediaType": EMPTY, "size": 2, "digest": EMPTY_DIGEST},
+           "layers": [{"mediaType": BUNDLE, "size": len(braw), "digest": bdigest}],
+           "annotations": {"dev.sigstore.bundle.content": "dsse-envelope",
+                           "dev.sigstore.bundle.predicateType": ptype},
+           "subject": subj, "artifactType": BUNDLE}
+    mraw = json.dumps(man, separators=(",", ":")).encode()
+    mdigest = sha256(mraw)
+    put_manifest(host, repo, mdigest, mraw, MANIFEST)
+    add_to_fallback(host, repo, digest, {"mediaType": MANIFEST, "size": len(mraw),
+                                         "digest": mdigest, "artifactType": BUNDLE})
+    print(mdigest)
+
+
+def attach_file(host, repo, digest, path):
+    braw = open(path, "rb").read()
+    b = json.loads(braw)
+    ptype = "https://sigstore.dev/cosign/sign/v1"
+    if "dsseEnvelope" in b:
+        ptype = json.loads(base64.b64decode(b["dsseEnvelope"]["payload"]))["predicateType"]
+    attach_raw(host, repo, digest, braw, ptype)
+
+
 def attach(host, repo, digest, keyfile, mode):
     key = cosign_py.load_private(keyfile)
     subj_raw, _ = get_manifest(host, repo, digest)
@@ -230,6 +261,8 @@ def attach(host, repo, digest, keyfile, mode):
 def main(a):
     if len(a) >= 5 and a[0] == "check":
         check(a[1], a[2], a[3], a[4], len(a) > 5 and a[5] == "API")
+    elif len(a) == 5 and a[0] == "attach-file":
+        attach_file(*a[1:])
     elif len(a) == 6 and a[0] == "attach":
         attach(*a[1:])
     else:
