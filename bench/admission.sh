@@ -44,7 +44,7 @@ start_server() { # NAME EXTRA-ARGS...
 	local name=$1
 	shift
 	"$SIGIL" admission serve --policy "$WORK/policy.yaml" --tls-cert "$WORK/tls.crt" \
-		--tls-key "$WORK/tls.key" --listen 127.0.0.1:0 "$@" 2> "$WORK/$name.log" &
+		--tls-key "$WORK/tls.key" --listen 127.0.0.1:0 "$@" > /dev/null 2> "$WORK/$name.log" &
 	echo $! > "$WORK/$name.pid"
 	for _ in $(seq 100); do grep -q '"listening"' "$WORK/$name.log" && break; sleep 0.1; done
 	grep -o '"port":[0-9]*' "$WORK/$name.log" | head -1 | cut -d: -f2

@@ -14,6 +14,7 @@ signed=$(push_test_image app signed)
 unsigned=$(push_test_image app unsigned)
 bundled=$(push_test_image app bundled)
 warned=$(push_test_image warn/app v1)
+push_test_image nomatch/x 1 >/dev/null
 "$SIGIL" sign --key "$T/k.key" "$REGISTRY/app:signed" >/dev/null 2>&1
 "$SIGIL" sign --key "$T/k.key" --bundle-format sigstore "$REGISTRY/app:bundled" >/dev/null 2>&1
 "$SIGIL" sign --key "$T/other.key" "$REGISTRY/app:unsigned" >/dev/null 2>&1  # wrong key
@@ -163,7 +164,7 @@ check "SIGTERM: drains and exits 0" bash -c "[ $rc -eq 0 ] && grep -q '\"stopped
 
 # bad start-up
 expect_error 2 "no TLS: refused" "tls-cert" admission serve --policy "$T/policy.yaml"
-expect_error 2 "no policy file" "policy" admission serve --policy "$T/none.yaml" \
+expect_error 2 "no policy file" "none.yaml" admission serve --policy "$T/none.yaml" \
 	--tls-cert "$T/tls.crt" --tls-key "$T/tls.key" --listen 127.0.0.1:0
 
 finish
