@@ -558,8 +558,25 @@ static int config_path(char **out, const char *config_dir, sg_error *e)
 	return 0;
 }
 
+/* How the lookup asks credential helpers: fn when the caller gave one, else the real
+ * docker-credential-<helper> program. Either way a bad helper name is refused first. */
+typedef struct helper_runner {
+	sg_cred_helper_fn fn;
+	void *ud;
+} helper_runner;
+
+static int ask_helper(sg_cred *out, const helper_runner *run, const char *helper,
+		      const char *server, sg_error *e)
+{
+	if (!run->fn)
+		return helper_get(out, helper, server, e);
+	if (!helper_name_ok(helper))
+		return sg_err(e, SG_EINVALID, "invalid credential helper name");
+	return run->fn(out, helper, server, run->ud, e);
+}
+
 static int lookup_helpers(sg_cred *out, json_t *helpers, char **keys, size_t nkeys,
-			  const char *path, sg_error *e)
+			  const helper_runner *run, const char *path, sg_error *e)
 {
 	json_t *h;
 	size_t i;
@@ -575,7 +592,7 @@ static int lookup_helpers(sg_cred *out, json_t *helpers, char **keys, size_t nke
 		if (!json_is_string(h))
 			return sg_err(e, SG_EINVALID, "%s: credHelpers[\"%s\"] is not a string",
 				      path, keys[i]);
-		err = helper_get(out, json_string_value(h),
+		err = ask_helper(out, run, json_string_value(h),
 				 is_hub(keys[i]) ? DOCKER_HUB_KEY : keys[i], e);
 		if (err != SG_ENOTFOUND)
 			return err < 0 ? sg_err_prefix(e, "%s", path) : 0;
@@ -618,11 +635,12 @@ static void wipe_auths(json_t *auths)
 	}
 }
 
-int sg_cred_lookup(sg_cred *out, const char *config_dir, const char *registry,
-		   const char *repository, sg_error *e)
+int sg_cred_lookup_json(sg_cred *out, const void *data, size_t len, const char *name,
+			const char *registry, const char *repository, sg_cred_helper_fn fn,
+			void *ud, sg_error *e)
 {
-	sg_buf buf = SG_BUF_INIT(SG_MAX_DOCKERCFG);
-	char *path = NULL, *keys[3 * (MAX_KEY_LEVELS + 1)];
+	const helper_runner run = { fn, ud };
+	char *keys[3 * (MAX_KEY_LEVELS + 1)];
 	size_t nkeys = 0, i;
 	json_error_t jerr;
 	json_t *root = NULL, *store;
@@ -631,20 +649,16 @@ int sg_cred_lookup(sg_cred *out, const char *config_dir, const char *registry,
 	memset(out, 0, sizeof(*out));
 	if (sodium_init() < 0) /* idempotent; secrets below live in sodium_malloc memory */
 		return sg_err(e, SG_ERROR, "libsodium initialisation failed");
-	if ((err = config_path(&path, config_dir, e)) < 0)
-		goto done;
-	if ((err = sg_read_file(&buf, path, e)) < 0) {
-		if (err == SG_ENOTFOUND)
-			sg_err(e, SG_ENOTFOUND, "no credentials in %s", path);
-		goto done;
-	}
-	root = json_loadb((char *)buf.data, buf.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (len > SG_MAX_DOCKERCFG)
+		return sg_err(e, SG_ETOOBIG, "%s: over the %u-byte limit", name,
+			      (unsigned)SG_MAX_DOCKERCFG);
+	root = json_loadb(len ? data : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		err = sg_err(e, SG_EINVALID, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+		err = sg_err(e, SG_EINVALID, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
 		goto done;
 	}
 	if (!json_is_object(root)) {
-		err = sg_err(e, SG_EINVALID, "%s: not a JSON object", path);
+		err = sg_err(e, SG_EINVALID, "%s: not a JSON object", name);
 		goto done;
 	}
 	nkeys = candidate_keys(keys, registry, repository);
@@ -654,31 +668,53 @@ int sg_cred_lookup(sg_cred *out, const char *config_dir, const char *registry,
 			goto done;
 		}
 	}
-	err = lookup_helpers(out, json_object_get(root, "credHelpers"), keys, nkeys, path, e);
+	err = lookup_helpers(out, json_object_get(root, "credHelpers"), keys, nkeys, &run, name,
+			     e);
 	if (err == SG_ENOTFOUND)
-		err = lookup_auths(out, json_object_get(root, "auths"), keys, nkeys, path, e);
+		err = lookup_auths(out, json_object_get(root, "auths"), keys, nkeys, name, e);
 	store = json_object_get(root, "credsStore");
 	if (err == SG_ENOTFOUND && store) {
 		if (!json_is_string(store))
-			err = sg_err(e, SG_EINVALID, "%s: \"credsStore\" is not a string", path);
-		else if ((err = helper_get(out, json_string_value(store),
+			err = sg_err(e, SG_EINVALID, "%s: \"credsStore\" is not a string", name);
+		else if ((err = ask_helper(out, &run, json_string_value(store),
 					   is_hub(registry) ? DOCKER_HUB_KEY : registry, e)) < 0 &&
 			 err != SG_ENOTFOUND)
-			sg_err_prefix(e, "%s", path);
+			sg_err_prefix(e, "%s", name);
 	}
 	if (err == SG_ENOTFOUND)
-		sg_err(e, SG_ENOTFOUND, "no credentials in %s", path);
+		sg_err(e, SG_ENOTFOUND, "no credentials in %s", name);
 done:
 	if (root)
 		wipe_auths(json_object_get(root, "auths"));
 	json_decref(root);
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
+	if (err < 0)
+		sg_cred_release(out);
+	return err;
+}
+
+int sg_cred_lookup(sg_cred *out, const char *config_dir, const char *registry,
+		   const char *repository, sg_error *e)
+{
+	sg_buf buf = SG_BUF_INIT(SG_MAX_DOCKERCFG);
+	char *path = NULL;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = config_path(&path, config_dir, e)) < 0)
+		goto done;
+	if ((err = sg_read_file(&buf, path, e)) < 0) {
+		if (err == SG_ENOTFOUND)
+			sg_err(e, SG_ENOTFOUND, "no credentials in %s", path);
+		goto done;
+	}
+	err = sg_cred_lookup_json(out, buf.data, buf.len, path, registry, repository, NULL, NULL,
+				  e);
+done:
 	if (buf.data)
 		sodium_memzero(buf.data, buf.len);
 	sg_buf_release(&buf);
-	for (i = 0; i < nkeys; i++)
-		free(keys[i]);
 	free(path);
-	if (err < 0)
-		sg_cred_release(out);
 	return err;
 }

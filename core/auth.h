@@ -32,4 +32,16 @@ void sg_cred_release(sg_cred *c);
 int sg_cred_lookup(sg_cred *out, const char *config_dir, const char *registry,
 		   const char *repository, struct sg_error *e);
 
+/* Asks credential helper `helper` (a valid name, checked before) for server's credentials,
+ * filling out as helpers do (password or identity_token in sodium memory). SG_ENOTFOUND when
+ * it has none. */
+typedef int (*sg_cred_helper_fn)(sg_cred *out, const char *helper, const char *server,
+				 void *ud, struct sg_error *e);
+/* sg_cred_lookup on config.json bytes already read; name (the file) is used in messages.
+ * Helpers are asked through fn (NULL: run docker-credential-<helper>). data is borrowed and
+ * not wiped (the caller's). */
+int sg_cred_lookup_json(sg_cred *out, const void *data, size_t len, const char *name,
+			const char *registry, const char *repository, sg_cred_helper_fn fn,
+			void *ud, struct sg_error *e);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sodium.h>
 #include "auth.h"
 #include "err.h"
 
@@ -453,6 +454,65 @@ static void test_creds_store(void **state)
 	assert_int_equal(lookup_err(fx, "helper.example", "a", &e), SG_EINVALID);
 }
 
+/* A helper stand-in for sg_cred_lookup_json: records what it was asked, answers for "tok". */
+struct asked {
+	char helper[64], server[128];
+	int calls;
+};
+
+static int stub_helper(sg_cred *out, const char *helper, const char *server, void *ud,
+		       sg_error *e)
+{
+	struct asked *a = ud;
+
+	a->calls++;
+	snprintf(a->helper, sizeof(a->helper), "%s", helper);
+	snprintf(a->server, sizeof(a->server), "%s", server);
+	if (strcmp(helper, "tok") != 0)
+		return sg_err(e, SG_ENOTFOUND, "no credentials");
+	if (!(out->identity_token = sodium_malloc(4)))
+		return sg_err(e, SG_ERROR, "out of memory");
+	memcpy(out->identity_token, "abc", 4);
+	return 0;
+}
+
+static void test_lookup_json(void **state)
+{
+	static const char cfg[] = "{\"auths\":{\"direct.example\":{\"auth\":\"dXNlcjpwYXNz\"}},"
+				  "\"credHelpers\":{\"index.docker.io\":\"tok\",\"bad.example\":\"../x\"},"
+				  "\"credsStore\":\"none\"}";
+	struct asked a = { 0 };
+	sg_cred c;
+	sg_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(sg_cred_lookup_json(&c, cfg, strlen(cfg), "cfg", "direct.example", "a",
+					     stub_helper, &a, &e), 0);
+	assert_string_equal(c.username, "user");
+	assert_string_equal(c.password, "pass");
+	sg_cred_release(&c);
+	/* auths answered: no helper was asked */
+	assert_int_equal(a.calls, 0);
+	assert_int_equal(sg_cred_lookup_json(&c, cfg, strlen(cfg), "cfg", "index.docker.io",
+					     "library/x", stub_helper, &a, &e), 0);
+	assert_string_equal(c.identity_token, "abc");
+	assert_string_equal(a.server, "https://index.docker.io/v1/");
+	sg_cred_release(&c);
+	assert_int_equal(sg_cred_lookup_json(&c, cfg, strlen(cfg), "cfg", "other.example", "a",
+					     stub_helper, &a, &e), SG_ENOTFOUND);
+	assert_string_equal(a.helper, "none");
+	assert_string_equal(a.server, "other.example");
+	assert_non_null(strstr(e.msg, "no credentials in cfg"));
+	/* a bad helper name is refused before any helper is asked */
+	a.calls = 0;
+	assert_int_equal(sg_cred_lookup_json(&c, cfg, strlen(cfg), "cfg", "bad.example", "a",
+					     stub_helper, &a, &e), SG_EINVALID);
+	assert_int_equal(a.calls, 0);
+	assert_int_equal(sg_cred_lookup_json(&c, "[1]", 3, "cfg", "x.example", "a", stub_helper,
+					     &a, &e), SG_EINVALID);
+	assert_non_null(strstr(e.msg, "cfg: not a JSON object"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +529,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_docker_config_env, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cred_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_creds_store, setup, teardown),
+		cmocka_unit_test(test_lookup_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
