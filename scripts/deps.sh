@@ -12,6 +12,10 @@ sigil_install_deps() {
 	if ! python3 -c 'import cryptography, jsonschema' 2>/dev/null; then
 		missing+=(python3-cryptography python3-jsonschema)
 	fi
+	# node and npm for the sigstore-js interop tests (tests/js). Debian's nodejs (18.x) will
+	# do; a machine with another build of node (NodeSource's, which ships npm) keeps its own.
+	command -v node >/dev/null || missing+=(nodejs)
+	command -v npm >/dev/null || missing+=(npm)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "missing packages: ${missing[*]} (run as root to install them)" >&2
@@ -21,6 +25,16 @@ sigil_install_deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >&2
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+# sigstore-js for the interop tests: `npm ci` in tests/js from the committed package-lock.json
+# when tests/js/node_modules is missing or was installed from another lock file (needs npm and
+# the npm registry; nothing to do when it is installed already). Failing here only warns: the
+# tests that need sigstore-js call sigstore_js_setup themselves and fail loudly.
+sigil_install_js_deps() {
+	(
+		. "$(dirname "${BASH_SOURCE[0]}")/../tests/js/lib.sh" && sigstore_js_setup
+	) || echo "warning: sigstore-js is not installed; the sigstore-js interop test will fail" >&2
 }
 
 # An interpreter that has the cryptography package (pyenv's or Debian's).

@@ -84,7 +84,8 @@ BT attach-file "$REGISTRY" js "$d" "$T/js.json" >/dev/null
 expect_error 1 "a sigstore-js bundle about another image is refused" "subject is not" \
 	verify --key "$T/ec.pub" "$IMG@$d"
 
-# message signatures over the image manifest (sigstore-js writes these as bundle v0.2)
+# message signatures over the image manifest (v0.3 from sign_bundle.mjs; --stock gives what the
+# stock MessageSignatureBundleBuilder labels them: v0.2)
 d=$(push_test_image js msg)
 "$PY" "$HERE/regtool.py" get-manifest "$REGISTRY" js "$d" > "$T/manifest.json"
 js_sign_bundle message --key "$T/ec.pem" --artifact "$T/manifest.json" > "$T/js.json"
@@ -93,6 +94,12 @@ check "sigstore-js verifies its own message bundle (sanity)" \
 BT attach-file "$REGISTRY" js "$d" "$T/js.json" >/dev/null
 expect 0 "sigil verifies a sigstore-js message-signature bundle over the manifest" \
 	verify --key "$T/ec.pub" "$IMG@$d"
+d=$(push_test_image js msgstock)
+"$PY" "$HERE/regtool.py" get-manifest "$REGISTRY" js "$d" > "$T/manifest2.json"
+js_sign_bundle message --stock --key "$T/ec.pem" --artifact "$T/manifest2.json" > "$T/js.json"
+check "  --stock writes a v0.2 bundle" grep -q 'bundle+json;version=0.2' "$T/js.json"
+BT attach-file "$REGISTRY" js "$d" "$T/js.json" >/dev/null
+expect 0 "sigil verifies the stock v0.2 message-signature bundle" verify --key "$T/ec.pub" "$IMG@$d"
 d=$(push_test_image js msg2)
 js_sign_bundle message --key "$T/ec.pem" --artifact "$T/manifest.json" > "$T/js.json"
 BT attach-file "$REGISTRY" js "$d" "$T/js.json" >/dev/null
