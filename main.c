@@ -11,6 +11,7 @@
 #include "verify/verify.h"
 #include "attest/attest.h"
 #include "sbom/sbom.h"
+#include "admission/admission.h"
 
 struct command {
 	const char *name;
@@ -30,11 +31,13 @@ static const struct command commands[] = {
 	{ "verify", cmd_verify, "verify images' signatures against a public key" },
 	{ "attest", cmd_attest, "attach signed in-toto attestations to images (cosign .att format)" },
 	{ "verify-attestation", cmd_verify_attestation, "verify images' attestations against a public key" },
+	{ "policy", cmd_policy, "check a verification policy (verify --policy applies one)" },
 	{ "provenance", cmd_provenance, "print a SLSA provenance predicate describing the CI job" },
 	{ "tree", cmd_tree, "list the signatures, attestations, SBOMs and referrers attached to an image" },
 	{ "triangulate", cmd_triangulate, "print where an image's signatures, attestations or SBOM are stored" },
 	{ "download", cmd_download, "print an image's signatures, attestations or SBOM (unverified)" },
 	{ "sbom", cmd_sbom, "write an SPDX SBOM of an image's packages" },
+	{ "admission", cmd_admission, "serve a Kubernetes admission webhook that applies a policy" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "list the commands" },
 };

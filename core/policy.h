@@ -26,6 +26,11 @@ const char *sg_policy_digest(const sg_policy *p);
 /* Number of rules, and a rule's name (for `policy check`'s summary). */
 size_t sg_policy_nrules(const sg_policy *p);
 const char *sg_policy_rule_name(const sg_policy *p, size_t i);
+/* Appends what the policy says, a few lines per rule (images as normalised, keys,
+ * threshold, attestations and their conditions) and its digest, for `policy check`.
+ * SG_ETOOBIG when out's cap is reached. */
+struct sg_buf;
+int sg_policy_describe(struct sg_buf *out, const sg_policy *p);
 
 typedef enum { SG_MODE_ENFORCE = 0, SG_MODE_WARN = 1 } sg_policy_mode;
 

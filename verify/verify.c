@@ -16,15 +16,20 @@
 
 static const char usage[] =
 	"usage: sigil verify --key PUB [-a key=value]... [--output json|text] IMAGE...\n"
+	"       sigil verify --policy FILE [--output text|json] IMAGE...\n"
 	"\n"
 	"Verifies the cosign signatures stored beside each image against the public key PUB:\n"
 	"legacy ones at the sha256-<hex>.sig tag and sigstore bundles attached as OCI 1.1\n"
 	"referrers (cosign v3), both looked at; stderr says where each one came from. Prints\n"
 	"the verified payloads (a JSON array, as cosign does) on stdout.\n"
-	"Exit status: 0 every image has a valid signature, 1 verification failed,\n"
-	"2 usage or operational error.\n"
+	"With --policy, each image is decided by the policy FILE (docs/policy.md) instead: the\n"
+	"rule that matched and each requirement's outcome are printed (text by default, or a\n"
+	"JSON array of verdicts); a warn-mode rule that fails allows the image with a WARN.\n"
+	"Exit status: 0 every image has a valid signature (with --policy: is allowed),\n"
+	"1 verification failed (an image is denied), 2 usage or operational error.\n"
 	"\n"
 	"  -k, --key PUB                  public key file (PKIX PEM)\n"
+	"      --policy FILE              decide by this policy instead of one key\n"
 	"  -a, --annotations key=value    require this annotation in the signed payload\n"
 	"  -o, --output json|text         json (default): one array per image; text: one payload\n"
 	"                                 per line\n"
@@ -138,6 +143,7 @@ int cmd_verify(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "platform", required_argument, NULL, 'P' },
 		{ "insecure-ignore-tlog", optional_argument, NULL, 'I' },
+		{ "policy", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -150,8 +156,8 @@ int cmd_verify(int argc, char **argv)
 	sg_pubkey *pub = NULL;
 	sg_ctx *ctx = NULL;
 	sg_ref *ref = NULL;
-	const char *keypath = NULL;
-	int c, r, i, rc = SG_EXIT_OK;
+	const char *keypath = NULL, *policy = NULL;
+	int c, r, i, output_given = 0, rc = SG_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
@@ -164,6 +170,7 @@ int cmd_verify(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'k': keypath = optarg; break;
+		case 'Y': policy = optarg; break;
 		case 'a':
 			if (sg_kv_parse(&ann, &a.nann, optarg, &e) < 0) {
 				rc = sg_cli_fail("verify", &e);
@@ -171,6 +178,7 @@ int cmd_verify(int argc, char **argv)
 			}
 			break;
 		case 'o':
+			output_given = 1;
 			if (!strcmp(optarg, "json"))
 				a.output = OUT_JSON;
 			else if (!strcmp(optarg, "text"))
@@ -194,6 +202,18 @@ int cmd_verify(int argc, char **argv)
 			rc = sg_cli_bad_option("verify", argv, c);
 			goto done;
 		}
+	}
+	if (policy) {
+		if (keypath || a.nann || optind >= argc) {
+			fprintf(stderr, "sigil verify: %s\n", keypath ? "--policy replaces --key: give one" :
+				a.nann ? "--annotations cannot be used with --policy" :
+				"no image given (see --help)");
+			rc = SG_EXIT_USAGE;
+			goto done;
+		}
+		rc = verify_with_policy(policy, &opts, a.platform, output_given && a.output == OUT_JSON,
+					argv + optind, argc - optind);
+		goto done;
 	}
 	if (!keypath || optind >= argc) {
 		fprintf(stderr, "sigil verify: %s\n", !keypath ? "--key is required" : "no image given (see --help)");
