@@ -491,7 +491,8 @@ int sg_bundles_each(sg_store *s, const char *digest, sg_bundle_fn fn, void *ud, 
 	if ((err = sg_referrers_list(&refs, s, digest, NULL, e)) < 0)
 		return err;
 	*via = refs.via;
-	qsort(refs.items, refs.n, sizeof(*refs.items), by_digest);
+	if (refs.n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(refs.items, refs.n, sizeof(*refs.items), by_digest);
 	for (i = 0; i < refs.n; i++) {
 		const sg_desc *d = &refs.items[i];
 		sg_buf blob = SG_BUF_INIT(SG_MAX_BUNDLE);
