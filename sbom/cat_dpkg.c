@@ -2,7 +2,6 @@
  * files from info/<pkg>[:arch].md5sums and .conffiles, licences from
  * usr/share/doc/<pkg>/copyright. Semantics as in sbom.md §1.2 (syft) and §7.4. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +28,6 @@ int sg_dpkg_wants(sg_walker *w, sg_error *e)
 	    (err = sg_walker_want(w, "usr/share/doc/*/copyright", 0, 0, e)) < 0)
 		return err;
 	return 0;
-}
-
-static void warnf(sg_warn_fn warn, void *arg, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void warnf(sg_warn_fn warn, void *arg, const char *fmt, ...)
-{
-	char msg[1200];
-	va_list ap;
-
-	if (!warn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	warn(arg, msg);
 }
 
 static int has_suffix(const char *s, const char *suffix)
@@ -460,7 +444,7 @@ static int companion(const struct db *d, const char *path, const unsigned char *
 	if (err == SG_ERROR)
 		return err;
 	if (err < 0) {
-		warnf(d->warn, d->arg, "dpkg: %s", le.msg);
+		sg_warnf(d->warn, d->arg, "dpkg: %s", le.msg);
 		return 0;
 	}
 	if (sg_walker_stat(d->w, path, 1, &st, real, &le) < 0)
@@ -497,8 +481,8 @@ static int owned_files(sg_pkg *p, const struct db *d, const sg_d822_para *para)
 			err = i ? parse_conffiles(&f, (const char *)data, len)
 				: parse_md5sums(&f, (const char *)data, len, &bad);
 			if (bad)
-				warnf(d->warn, d->arg, "dpkg: %s: %zu line(s) not \"<md5>  <path>\"; ignored",
-				      real, bad);
+				sg_warnf(d->warn, d->arg, "dpkg: %s: %zu line(s) not \"<md5>  <path>\"; ignored",
+					 real, bad);
 			if (!err)
 				err = add_evidence(p, real);
 			free(real);
@@ -657,11 +641,11 @@ static int parse_db(const struct db *d, const unsigned char *data, size_t len, s
 		if (!para.n && !para.bad)
 			break;
 		if (para.bad)
-			warnf(d->warn, d->arg, "dpkg: %s (layer %zu): line %zu: %zu line(s) that are not "
+			sg_warnf(d->warn, d->arg, "dpkg: %s (layer %zu): line %zu: %zu line(s) that are not "
 			      "fields; ignored", d->path, d->layer, para.line, para.bad);
 		if (stanza(&ent, &para, &why) != 1) {
 			if (para.n)
-				warnf(d->warn, d->arg, "dpkg: %s (layer %zu): line %zu: %s; entry skipped",
+				sg_warnf(d->warn, d->arg, "dpkg: %s (layer %zu): line %zu: %s; entry skipped",
 				      d->path, d->layer, para.line, why);
 			continue;
 		}
