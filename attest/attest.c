@@ -72,15 +72,22 @@ static const char verify_usage[] =
 
 /* --- attest ------------------------------------------------------------------------- */
 
-struct attest_args {
-	const sg_privkey *key;
-	int bundle;                 /* --bundle-format sigstore */
-	char hint[SG_KEY_HINT_MAX];
-	const char *statement_type;
-	const char *predicate_type; /* URI */
-	const json_t *predicate;
-	int replace;
-};
+int sg_attest_args_init(sg_attest_args *a, const sg_privkey *key, int bundle, sg_error *e)
+{
+	sg_pubkey *pub = NULL;
+	int err = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->key = key;
+	a->bundle = bundle;
+	a->statement_type = SG_INTOTO_STATEMENT_V1;
+	a->report = stdout;
+	if (bundle && ((err = sg_privkey_public(&pub, key, e)) < 0 ||
+		       (err = sg_pubkey_hint(a->hint, pub, e)) < 0))
+		a->hint[0] = '\0';
+	sg_pubkey_free(pub);
+	return err;
+}
 
 /* cosign never deduplicates attestation layers (formats.md §1.5). */
 static int never_dup(const sg_desc *existing, const sg_desc *layer, void *ud)
@@ -183,7 +190,7 @@ done:
 }
 
 /* cosign v3's attestation: the DSSE envelope in a sigstore bundle, attached as a referrer. */
-static int attest_bundle_one(sg_store *store, const sg_ref *ref, const struct attest_args *a,
+static int attest_bundle_one(sg_store *store, const sg_ref *ref, const sg_attest_args *a,
 			     sg_error *e)
 {
 	sg_buf stmt = SG_BUF_INIT(SG_MAX_ENVELOPE), pae = SG_BUF_INIT(SG_MAX_ENVELOPE + 256);
@@ -220,7 +227,8 @@ static int attest_bundle_one(sg_store *store, const sg_ref *ref, const struct at
 				    time(NULL), mdigest, &via, e)) < 0)
 		goto done;
 	sg_referrers_tag(tag, sizeof(tag), img.digest);
-	printf("%s@%s\n", repo, img.digest);
+	if (a->report)
+		fprintf(a->report, "%s@%s\n", repo, img.digest);
 	if (via == SG_REFERRERS_API)
 		fprintf(stderr, "Pushed attestation bundle %s@%s (referrers API)\n", store->name,
 			mdigest);
@@ -237,7 +245,7 @@ done:
 	return err;
 }
 
-static int attest_one(sg_ctx *ctx, const sg_ref *ref, const struct attest_args *a, sg_error *e)
+int sg_attest_one(sg_ctx *ctx, const sg_ref *ref, const sg_attest_args *a, sg_error *e)
 {
 	sg_buf stmt = SG_BUF_INIT(SG_MAX_ENVELOPE), env = SG_BUF_INIT(SG_MAX_ENVELOPE);
 	char digest[SG_DIGEST_MAX], env_digest[SG_DIGEST_MAX], tag[SG_DIGEST_MAX + 16];
@@ -282,7 +290,8 @@ static int attest_one(sg_ctx *ctx, const sg_ref *ref, const struct attest_args *
 		err = sg_sigimage_add(store, tag, &layer, never_dup, NULL, &added, e);
 	if (err < 0)
 		goto done;
-	printf("%s@%s\n", repo, digest);
+	if (a->report)
+		fprintf(a->report, "%s@%s\n", repo, digest);
 	fprintf(stderr, "Pushed attestation to %s:%s", store->name, tag);
 	if (dropped)
 		fprintf(stderr, " (replaced %zu of the same predicate type)", dropped);
@@ -311,7 +320,9 @@ int cmd_attest(int argc, char **argv)
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct attest_args a = { .statement_type = SG_INTOTO_STATEMENT_V1 };
+	sg_attest_args a;
+	const char *statement_type = SG_INTOTO_STATEMENT_V1, *ptype;
+	int bundle = 0, replace = 0;
 	sg_buf pred = SG_BUF_INIT(SG_MAX_PREDICATE);
 	const char *keypath = NULL, *predpath = NULL, *type = "custom";
 	sg_opts opts = { 0 };
@@ -338,20 +349,20 @@ int cmd_attest(int argc, char **argv)
 		case 't': type = optarg; break;
 		case 'S':
 			if (!strcmp(optarg, "1") || !strcmp(optarg, "v1"))
-				a.statement_type = SG_INTOTO_STATEMENT_V1;
+				statement_type = SG_INTOTO_STATEMENT_V1;
 			else if (!strcmp(optarg, "0.1") || !strcmp(optarg, "v0.1"))
-				a.statement_type = SG_INTOTO_STATEMENT_V01;
+				statement_type = SG_INTOTO_STATEMENT_V01;
 			else {
 				fprintf(stderr, "sigil attest: --statement-version must be 1 or 0.1\n");
 				rc = SG_EXIT_USAGE;
 				goto done;
 			}
 			break;
-		case 'R': a.replace = 1; break;
+		case 'R': replace = 1; break;
 		case 'y': break;
 		case 'B':
 		case 'N':
-			if ((rc = sg_cli_bundle_format("attest", c == 'N', optarg, &a.bundle)) !=
+			if ((rc = sg_cli_bundle_format("attest", c == 'N', optarg, &bundle)) !=
 			    SG_EXIT_OK)
 				goto done;
 			break;
@@ -372,7 +383,8 @@ int cmd_attest(int argc, char **argv)
 		rc = SG_EXIT_USAGE;
 		goto done;
 	}
-	if (!(a.predicate_type = sg_predicate_type_uri(type))) {
+	memset(&a, 0, sizeof(a));
+	if (!(ptype = sg_predicate_type_uri(type))) {
 		sg_err(&e, SG_EINVALID, "invalid predicate type: %s (a name from --help or a URI)",
 		       type);
 		rc = sg_cli_fail("attest", &e);
@@ -385,7 +397,6 @@ int cmd_attest(int argc, char **argv)
 		rc = sg_cli_fail("attest", &e);
 		goto done;
 	}
-	a.predicate = predicate;
 	nrefs = (size_t)(argc - optind);
 	if (!(refs = calloc(nrefs, sizeof(*refs)))) {
 		rc = SG_EXIT_USAGE;
@@ -404,26 +415,23 @@ int cmd_attest(int argc, char **argv)
 		rc = sg_cli_fail("attest", &e);
 		goto done;
 	}
-	a.key = key;
-	if (a.bundle) {
-		sg_pubkey *pub = NULL;
-
-		if (a.replace) {
-			fprintf(stderr, "sigil attest: --replace applies to the .att tag only, not "
-					"to --bundle-format sigstore\n");
-			rc = SG_EXIT_USAGE;
-			goto done;
-		}
-		if (sg_privkey_public(&pub, key, &e) < 0 || sg_pubkey_hint(a.hint, pub, &e) < 0) {
-			sg_pubkey_free(pub);
-			rc = sg_cli_fail("attest", &e);
-			goto done;
-		}
-		sg_pubkey_free(pub);
+	if (bundle && replace) {
+		fprintf(stderr, "sigil attest: --replace applies to the .att tag only, not "
+				"to --bundle-format sigstore\n");
+		rc = SG_EXIT_USAGE;
+		goto done;
 	}
+	if (sg_attest_args_init(&a, key, bundle, &e) < 0) {
+		rc = sg_cli_fail("attest", &e);
+		goto done;
+	}
+	a.predicate_type = ptype;
+	a.statement_type = statement_type;
+	a.predicate = predicate;
+	a.replace = replace;
 	for (i = 0; i < nrefs; i++) {
 		sg_error_clear(&e);
-		if (attest_one(ctx, refs[i], &a, &e) < 0) {
+		if (sg_attest_one(ctx, refs[i], &a, &e) < 0) {
 			int one = sg_cli_fail("attest", &e);
 
 			rc = one > rc ? one : rc;

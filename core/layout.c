@@ -316,6 +316,55 @@ static int l_get_blob(sg_store *s, const char *digest, sg_buf *out, sg_error *e)
 	return read_blob(out, (layout *)s, digest, "blob", e);
 }
 
+#define STREAM_CHUNK (256u << 10)
+
+/* The blob file in STREAM_CHUNK reads; only a regular file (a FIFO planted in the layout
+ * must not hang us). */
+static int l_get_blob_stream(sg_store *s, const char *digest, sg_blob_sink_fn fn, void *arg,
+			     sg_error *e)
+{
+	layout *l = (layout *)s;
+	unsigned char *chunk = NULL;
+	struct stat st;
+	lpath p;
+	ssize_t n;
+	int fd = -1, err;
+
+	if ((err = blob_path(&p, l, digest, e)) < 0)
+		return err;
+	if ((fd = open(p.s, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
+		err = errno == ENOENT ? sg_err(e, SG_ENOTFOUND, "%s: blob %s not found (no "
+					       "blobs/%.6s/%s)", s->name, digest, digest, digest + 7)
+				      : sg_err(e, SG_EIO, "%s: %s", p.s, strerror(errno));
+		goto done;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err = sg_err(e, SG_EINVALID, "%s: not a regular file", p.s);
+		goto done;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (!(chunk = malloc(STREAM_CHUNK))) {
+		err = oom(e);
+		goto done;
+	}
+	for (;;) {
+		n = read(fd, chunk, STREAM_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = sg_err(e, SG_EIO, "%s: %s", p.s, strerror(errno));
+			break;
+		}
+		if (n == 0 || (err = fn(arg, chunk, (size_t)n, e)) < 0)
+			break;
+	}
+done:
+	free(chunk);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 static int l_put_blob(sg_store *s, const char *digest, const void *data, size_t len, sg_error *e)
 {
 	layout *l = (layout *)s;
@@ -511,7 +560,8 @@ static void l_free(sg_store *s)
 
 static const sg_store_ops layout_ops = {
 	l_get_manifest, l_put_manifest, l_has_blob, l_get_blob, l_put_blob, l_free, l_lock,
-	NULL, /* no referrers API: the fallback tag serves layouts too */ 
+	NULL, /* no referrers API: the fallback tag serves layouts too */
+	l_get_blob_stream,
 };
 
 /* Checks PATH/oci-layout, writing it first when creating. */

@@ -60,6 +60,9 @@ struct req {
 	const char *content_type;
 	const char *accept;
 	sg_buf *out;             /* 2xx body; NULL: treat like an error body */
+	sg_blob_sink_fn sink;    /* instead of out: a 2xx body streamed (GET blob) */
+	void *sink_arg;
+	sg_error *sink_e;
 	int follow;              /* follow redirects (GET / HEAD only) */
 	/* results */
 	long status;
@@ -67,12 +70,15 @@ struct req {
 	sg_buf err_body;         /* non-2xx body, SG_MAX_HTTP_SMALL */
 	char *ctype, *digest, *location, *www_auth, *retry_after, *link, *filters;
 	int off_origin;          /* the final hop left the registry's origin (a redirect) */
+	uint64_t sunk;           /* bytes handed to sink, all attempts: no retry after one */
+	int sink_err;            /* what sink returned when it stopped the transfer */
 };
 
 struct sink {
 	CURL *h;
 	sg_buf *ok, *err;
 	int toobig;              /* 1: the 2xx body hit its cap, 2: an error body did */
+	struct req *r;
 };
 
 static void secret_free(char *s)
@@ -268,6 +274,12 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 
 	(void)size; /* always 1 */
 	curl_easy_getinfo(k->h, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code < 300 && k->r->sink) {
+		if ((k->r->sink_err = k->r->sink(k->r->sink_arg, p, n, k->r->sink_e)) < 0)
+			return 0; /* aborts the transfer with the sink's error */
+		k->r->sunk += n;
+		return n;
+	}
 	b = (code >= 200 && code < 300 && k->ok) ? k->ok : k->err;
 	if (sg_buf_append(b, p, n) < 0) {
 		k->toobig = b == k->ok ? 1 : 2;
@@ -381,7 +393,7 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 			const char *what, sg_error *e)
 {
 	struct curl_slist *hdrs = NULL;
-	struct sink k = { s->curl, r->out, &r->err_body, 0 };
+	struct sink k = { s->curl, r->out, &r->err_body, 0, r };
 	CURLcode rc;
 	int err = 0;
 
@@ -393,7 +405,14 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 	curl_easy_setopt(s->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
 	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT, s->timeout_s);
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, s->timeout_s);
+	if (r->sink) {
+		/* a streamed blob may be large and its reader slow: no time for the whole
+		 * transfer, but one that stalls (< 1 KiB/s) for the time-out fails */
+		curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(s->curl, CURLOPT_LOW_SPEED_TIME, s->timeout_s);
+	} else {
+		curl_easy_setopt(s->curl, CURLOPT_TIMEOUT, s->timeout_s);
+	}
 	curl_easy_setopt(s->curl, CURLOPT_USERAGENT, "sigil/" SIGIL_VERSION);
 	curl_easy_setopt(s->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	/* No CURLOPT_MAXFILESIZE: it would also judge a HEAD's Content-Length and error
@@ -423,6 +442,10 @@ static int perform_once(reg_store *s, struct req *r, const char *url, const char
 	rc = curl_easy_perform(s->curl);
 	r->curl_rc = (int)rc;
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	if (rc == CURLE_WRITE_ERROR && r->sink_err < 0) {
+		err = r->sink_err; /* the sink's message stands */
+		goto done;
+	}
 	/* An error body over its cap still leaves a usable status. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && k.toobig == 2 && r->status)) {
 		err = net_error(s, rc, &k, what, e);
@@ -809,6 +832,8 @@ static int on_challenge(reg_store *s, const struct req *r, int act, sg_error *e)
  * answered definitely. */
 static int transient(const struct req *r, int err)
 {
+	if (r->sunk)
+		return 0; /* a streamed body cannot be taken back from its reader */
 	if (err == SG_ENET)
 		return r->curl_rc == CURLE_COULDNT_CONNECT || r->curl_rc == CURLE_SEND_ERROR ||
 		       r->curl_rc == CURLE_RECV_ERROR || r->curl_rc == CURLE_GOT_NOTHING ||
@@ -1049,9 +1074,10 @@ done:
 	return err;
 }
 
-static int reg_get_blob(sg_store *st, const char *digest, sg_buf *out, sg_error *e)
+/* GET blob into out, or streamed to fn when out is NULL. */
+static int get_blob(reg_store *s, const char *digest, sg_buf *out, sg_blob_sink_fn fn, void *arg,
+		    sg_error *e)
 {
-	reg_store *s = (reg_store *)st;
 	struct req r = { 0 };
 	char what[200], *url = NULL;
 	int err;
@@ -1065,17 +1091,31 @@ static int reg_get_blob(sg_store *st, const char *digest, sg_buf *out, sg_error 
 	r.method = "GET";
 	r.url = url;
 	r.out = out;
+	r.sink = out ? NULL : fn;
+	r.sink_arg = arg;
+	r.sink_e = e;
 	r.follow = 1;
 	if ((err = reg_do(s, &r, ACT_PULL, what, e)) < 0)
 		goto done;
 	if (r.status != 200)
 		err = status_error(s, &r, what, e);
-	else if (!out->data)
+	else if (out && !out->data)
 		sg_buf_append(out, "", 0);
 done:
 	req_release(&r);
 	free(url);
 	return err;
+}
+
+static int reg_get_blob(sg_store *st, const char *digest, sg_buf *out, sg_error *e)
+{
+	return get_blob((reg_store *)st, digest, out, NULL, NULL, e);
+}
+
+static int reg_get_blob_stream(sg_store *st, const char *digest, sg_blob_sink_fn fn, void *arg,
+			       sg_error *e)
+{
+	return get_blob((reg_store *)st, digest, NULL, fn, arg, e);
 }
 
 static int reg_put_blob(sg_store *st, const char *digest, const void *data, size_t len,
@@ -1303,6 +1343,7 @@ static const sg_store_ops reg_ops = {
 	reg_get_manifest, reg_put_manifest, reg_has_blob, reg_get_blob, reg_put_blob, reg_free,
 	NULL, /* no lock: a registry has no compare-and-swap for tags */
 	reg_referrers,
+	reg_get_blob_stream,
 };
 
 /* Repository names as the distribution spec spells them: lowercase path components that

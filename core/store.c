@@ -1,6 +1,9 @@
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include "store.h"
 #include "ref.h"
 #include "manifest.h"
@@ -69,6 +72,87 @@ int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, sg_error *e)
 		return sg_err_prefix(e, "%s: blob %s", s->name, digest);
 	}
 	return 0;
+}
+
+/* What sg_store_get_blob_stream puts between the store and the caller's sink. */
+struct checked {
+	EVP_MD_CTX *md;
+	int64_t size;           /* -1: unknown */
+	uint64_t got;
+	sg_blob_sink_fn fn;
+	void *arg;
+	const char *name, *digest; /* for messages */
+};
+
+static int checked_sink(void *arg, const void *data, size_t len, sg_error *e)
+{
+	struct checked *c = arg;
+
+	if (c->size >= 0 && (uint64_t)c->size - c->got < len)
+		return sg_err(e, SG_EINVALID, "%s: blob %s: more than the %lld bytes its "
+			      "descriptor says", c->name, c->digest, (long long)c->size);
+	c->got += len;
+	if (EVP_DigestUpdate(c->md, data, len) != 1)
+		return sg_err(e, SG_ERROR, "digest update failed");
+	return c->fn(c->arg, data, len, e);
+}
+
+/* Without a streaming op: the whole blob, then one call. */
+static int whole_blob(sg_store *s, const char *digest, struct checked *c, sg_error *e)
+{
+	sg_buf b = SG_BUF_INIT(c->size >= 0 ? (size_t)c->size : (size_t)SG_MAX_PAYLOAD);
+	int err;
+
+	if (c->size >= 0 && (uint64_t)c->size > SIZE_MAX - 1)
+		return sg_err(e, SG_ETOOBIG, "blob too large for this machine");
+	if ((err = s->ops->get_blob(s, digest, &b, e)) >= 0)
+		err = checked_sink(c, b.data ? (const void *)b.data : "", b.len, e);
+	sg_buf_release(&b);
+	return err;
+}
+
+int sg_store_get_blob_stream(sg_store *s, const char *digest, int64_t size, sg_blob_sink_fn fn,
+			     void *arg, sg_error *e)
+{
+	struct checked c = { NULL, size < 0 ? -1 : size, 0, fn, arg, s->name, digest };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned mdlen = 0;
+	int err;
+
+	if (!sg_digest_valid(digest))
+		return sg_err(e, SG_EINVALID, "%s: invalid blob digest", s->name);
+	if (!(c.md = EVP_MD_CTX_new()) ||
+	    EVP_DigestInit_ex(c.md, digest[3] == '2' ? EVP_sha256() : EVP_sha512(), NULL) != 1) {
+		err = sg_err(e, SG_ERROR, "digest initialisation failed");
+		goto done;
+	}
+	err = s->ops->get_blob_stream ? s->ops->get_blob_stream(s, digest, checked_sink, &c, e)
+				      : whole_blob(s, digest, &c, e);
+	if (err < 0)
+		goto done; /* the store's and the sink's messages say where already */
+	if (c.size >= 0 && c.got != (uint64_t)c.size) {
+		err = sg_err(e, SG_EINVALID, "%llu bytes, not the %lld its descriptor says",
+			     (unsigned long long)c.got, (long long)c.size);
+		goto fail;
+	}
+	if (EVP_DigestFinal_ex(c.md, md, &mdlen) != 1) {
+		err = sg_err(e, SG_ERROR, "digest finalisation failed");
+		goto done;
+	}
+	sg_hex(hex, md, mdlen);
+	/* the verdict comes last: every byte handed over is suspect until here */
+	if (CRYPTO_memcmp(hex, digest + 7, 2 * (size_t)mdlen) != 0) {
+		err = sg_err(e, SG_EDIGEST, "content does not match digest %s (got %.6s:%s)",
+			     digest, digest, hex);
+		goto fail;
+	}
+	goto done;
+fail:
+	sg_err_prefix(e, "%s: blob %s", s->name, digest);
+done:
+	EVP_MD_CTX_free(c.md);
+	return err;
 }
 
 int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len, sg_error *e)

@@ -1,6 +1,7 @@
 #ifndef SIGIL_STORE_H
 #define SIGIL_STORE_H
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 #include "digest.h"
 
@@ -11,6 +12,9 @@ struct sg_ref;
  * interface. `ref` arguments are a tag or a digest. Implementations fill raw bytes; the
  * sg_store_* wrappers below do the digest checks, so no implementation can forget them. */
 typedef struct sg_store sg_store;
+/* Receives a blob's bytes in order, in chunks of any size (data is borrowed for the call).
+ * Returning <0 (with e set) stops the transfer, and the store returns that error. */
+typedef int (*sg_blob_sink_fn)(void *arg, const void *data, size_t len, struct sg_error *e);
 typedef struct sg_store_ops {
 	/* Fills body with the exact bytes, *media_type (malloc'd, may be NULL) with the
 	 * Content-Type; server_digest (may be "") with what the store claims the digest is. */
@@ -34,6 +38,10 @@ typedef struct sg_store_ops {
 	 * the API: the caller then reads the referrers tag schema's fallback tag. */
 	int (*referrers)(sg_store *s, const char *digest, const char *artifact_type,
 			 sg_buf *index, int *filtered, struct sg_error *e);
+	/* Optional: hands the blob's bytes to fn as they are read, without keeping them; no
+	 * digest check (the wrapper does it). NULL: the wrapper reads the blob whole. */
+	int (*get_blob_stream)(sg_store *s, const char *digest, sg_blob_sink_fn fn, void *arg,
+			       struct sg_error *e);
 } sg_store_ops;
 
 struct sg_store {
@@ -51,6 +59,14 @@ int sg_store_put_manifest(sg_store *s, const char *ref, const void *data, size_t
 int sg_store_has_blob(sg_store *s, const char *digest, struct sg_error *e);
 /* Fetches a blob and checks its digest. */
 int sg_store_get_blob(sg_store *s, const char *digest, sg_buf *out, struct sg_error *e);
+/* Streams a blob to fn in chunks, hashing as it goes, never holding it whole (stores
+ * without streaming are read whole, capped by size, and handed over in one call). size is
+ * what the blob's descriptor says, -1 if unknown: a byte more stops the transfer, a byte
+ * less fails at the end (SG_EINVALID). The digest can only be checked after the last byte:
+ * SG_EDIGEST then means fn was given bytes that are not the blob, and the caller must
+ * throw away whatever it built from them. */
+int sg_store_get_blob_stream(sg_store *s, const char *digest, int64_t size, sg_blob_sink_fn fn,
+			     void *arg, struct sg_error *e);
 /* Uploads a blob; one over SG_SMALL_BLOB bytes only if not already present. */
 #define SG_SMALL_BLOB (64u << 10)
 int sg_store_put_blob(sg_store *s, const char *digest, const void *data, size_t len,

@@ -762,6 +762,7 @@ void sg_pkg_release(sg_pkg *p)
 		free(p->files[i].path);
 	free(p->files);
 	sg_strv_free(p->evidence, p->nevidence);
+	free(p->deps);
 	memset(p, 0, sizeof(*p));
 }
 

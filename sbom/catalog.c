@@ -171,11 +171,50 @@ static int cmp_pkg(const void *a, const void *b)
 	const sg_pkg *x = a, *y = b;
 	int r;
 
-	if ((r = strcmp(x->name, y->name)) || (r = strcmp(x->version, y->version)) ||
+	if ((r = strcmp(x->name, y->name)) ||
+	    (r = strcmp(x->version ? x->version : "", y->version ? y->version : "")) ||
 	    (r = strcmp(x->type, y->type)) ||
 	    (r = strcmp(x->arch ? x->arch : "", y->arch ? y->arch : "")))
 		return r;
-	return strcmp(x->nevidence ? x->evidence[0] : "", y->nevidence ? y->evidence[0] : "");
+	if ((r = strcmp(x->nevidence ? x->evidence[0] : "", y->nevidence ? y->evidence[0] : "")))
+		return r;
+	/* the same purl twice in one file was merged, so only purl-less twins get here */
+	return strcmp(x->purl ? x->purl : "", y->purl ? y->purl : "");
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts c's packages, keeping dependency indices right: each package's old index rides in
+ * its owner field (recomputed by the caller afterwards). */
+static int sort_pkgs(sg_catalog *c)
+{
+	size_t *now = NULL, i, k;
+
+	if (!c->npkgs)
+		return 0;
+	for (i = 0; i < c->npkgs; i++)
+		c->pkgs[i].owner = i;
+	qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), cmp_pkg);
+	if (!(now = calloc(c->npkgs, sizeof(*now))))
+		return SG_ERROR;
+	for (i = 0; i < c->npkgs; i++)
+		now[c->pkgs[i].owner] = i;
+	for (i = 0; i < c->npkgs; i++) {
+		sg_pkg *p = &c->pkgs[i];
+
+		p->owner = 0;
+		for (k = 0; k < p->ndeps; k++)
+			p->deps[k] = now[p->deps[k]];
+		if (p->ndeps)
+			qsort(p->deps, p->ndeps, sizeof(*p->deps), cmp_size);
+	}
+	free(now);
+	return 0;
 }
 
 static int cmp_ref(const void *a, const void *b)
@@ -300,8 +339,8 @@ int sg_catalog_finish(sg_catalog *c, const sg_walker *w, sg_error *e)
 	const struct owned *hit;
 	size_t nown = 0, i;
 
-	if (c->npkgs)
-		qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), cmp_pkg);
+	if (sort_pkgs(c) < 0)
+		return sg_err(e, SG_ERROR, "out of memory");
 	if (c->nrefs)
 		qsort(c->refs, c->nrefs, sizeof(*c->refs), cmp_ref);
 	if (owned_files(&own, &nown, c, w) < 0)

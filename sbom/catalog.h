@@ -50,8 +50,10 @@ typedef struct sg_licref {
 } sg_licref;
 
 typedef struct sg_pkg {
-	char *type;                  /* "deb", "apk" (OS); "python", "npm" (language) */
-	char *name, *version, *arch; /* arch NULL for language packages */
+	char *type;                  /* "deb", "apk" (OS); "python", "npm" (language);
+				      * "golang", "cargo", "maven" (binaries, archives) */
+	char *name, *version, *arch; /* arch NULL for language packages; version NULL when
+				      * unknown (binaries and archives only) */
 	char *source, *source_version; /* deb Source, apk origin; NULL when absent */
 	char *supplier;              /* "Person: Name (email)" or NULL */
 	char *description;           /* the synopsis line, or NULL */
@@ -67,6 +69,13 @@ typedef struct sg_pkg {
 	 * package's evidence[0] (a python3-* deb owning its dist-info); 0: none. Set by
 	 * sg_catalog_finish. */
 	size_t owner;
+	/* Binaries and archives: indices in the catalog of the packages this one depends on
+	 * (a Go main module: every module and stdlib; a crate: the audit graph; an archive:
+	 * the archives and pom.properties inside it), sorted, unique; kept right by
+	 * sg_catalog_finish's sort. */
+	size_t *deps;
+	size_t ndeps;
+	int main;                    /* the binary's main module, the outermost archive */
 } sg_pkg;
 
 typedef struct sg_catalog {
@@ -196,6 +205,28 @@ int sg_npm_wants(sg_walker *w, struct sg_error *e);
  * gives a warning naming the layer and path. hist may be NULL. */
 int sg_cat_npm(sg_catalog *c, const sg_walker *w, const sg_file_hist *hist, sg_warn_fn warn,
 	       void *arg, struct sg_error *e);
+
+/* ---- Go and Rust binaries, Java archives (cat_bin.c) ---- */
+
+#define SG_BIN_ELF_MAX   ((uint64_t)1 << 30) /* larger ELF files are not read */
+#define SG_BIN_JAVA_MAX  (256u << 20)        /* a Java archive, held whole while parsed */
+#define SG_BIN_CAPTURE   (16u << 20)         /* bytes of one ELF file held while parsed */
+#define SG_BIN_WHOLE     (1u << 20)          /* ELF files up to this size are held whole */
+#define SG_BIN_HEAD      (64u << 10)         /* ELF: the headers */
+#define SG_BIN_DATA      (8u << 20)          /* ELF: the start of each writable segment */
+#define SG_BIN_TAIL      (1u << 20)          /* ELF: bytes before the section headers */
+
+/* Parses the candidates among the files streaming past the walker, keeping only the
+ * packages found (by path and layer), never the files. */
+typedef struct sg_bincat sg_bincat;
+int sg_bincat_new(sg_bincat **out, sg_warn_fn warn, void *arg, struct sg_error *e);
+void sg_bincat_free(sg_bincat *b);
+/* The walker's inspector for b (give it in sg_walk_opts.inspect; borrowed from b). */
+const sg_walk_inspect *sg_bincat_inspector(sg_bincat *b);
+/* Appends the packages of the binaries and archives that are in the final filesystem as
+ * they were read (a file a later layer deleted or replaced gives nothing): golang, cargo
+ * and maven packages, each with its file as evidence[0], its layer, and deps. */
+int sg_cat_bin(sg_catalog *c, const sg_walker *w, const sg_bincat *b, struct sg_error *e);
 
 /* ---- licences (license.c) ---- */
 

@@ -1,15 +1,20 @@
-/* From a reference to an SPDX document (sbom.h): resolve the manifest (picking a platform
+/* From an image to an SPDX document (sbom.h): resolve the manifest (picking a platform
  * from an index), read the config, stream every layer through the walker, run the
  * catalogers, write SPDX. The core never prints: findings go to o->warn.
  *
- * For now each layer blob is fetched whole into memory (sg_store_get_blob, capped by its
- * descriptor size and SG_SBOM_MAX_LAYER), then streamed from there; a streaming blob API
- * will let libarchive read straight from the registry or the layout file. */
+ * Layers are never held whole: each is a pipe (pipe.h) whose producer thread streams the
+ * blob from the store (sg_store_get_blob_stream: the layout file in chunks, or the HTTP
+ * body), inflates gzip, and hands slots to libarchive in the walker; the blob's digest is
+ * checked after its last byte, and a mismatch fails the whole SBOM. docker-archive: and
+ * dir: inputs (input.h) feed the same pipes from an archive member or a directory packed
+ * on the fly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "sbom.h"
+#include "input.h"
+#include "pipe.h"
 #include "spdx.h"
 #include "walker.h"
 #include "catalog.h"
@@ -53,20 +58,27 @@ const char *sg_sbom_host_arch(void)
 }
 
 struct image {
-	sg_store *store;
-	sg_manifest *m;          /* the platform manifest */
+	const sg_sbom_input *in;
+	sg_store *store;         /* a reference's */
+	sg_manifest *m;          /* the platform manifest (a reference's) */
+	sg_dockerar *da;         /* docker-archive: */
 	char digest[SG_DIGEST_MAX];
 	char *os, *arch, *variant; /* from the config */
-	char **layers;
+	char **layers;           /* digests (diff_ids for docker-archive:), borrowed */
+	size_t nlayers;
+	sg_warn_fn warn;         /* dir: findings, from the pipe's thread */
+	void *warn_arg;
+	int stream_failed;       /* the last error came from the layer's producer */
 };
 
 static void image_release(struct image *im)
 {
 	sg_manifest_free(im->m);
+	sg_dockerar_free(im->da);
 	free(im->os);
 	free(im->arch);
 	free(im->variant);
-	free(im->layers); /* borrowed strings from m */
+	free(im->layers); /* borrowed strings from m, da or digest */
 	memset(im, 0, sizeof(*im));
 }
 
@@ -124,24 +136,16 @@ static int config_string(char **out, const json_t *root, const char *key)
 	return (*out = strdup(json_string_value(v))) ? 0 : SG_ERROR;
 }
 
-static int read_config(struct image *im, sg_error *e)
+/* os, architecture and variant from config bytes; what names the config in messages. */
+static int parse_config(struct image *im, const sg_buf *b, const char *what, sg_error *e)
 {
-	sg_buf b = SG_BUF_INIT(SG_MAX_CONFIG);
 	json_error_t je;
 	json_t *root = NULL;
-	int err;
+	int err = 0;
 
-	if (im->m->config.size < 0 || (uint64_t)im->m->config.size > SG_MAX_CONFIG) {
-		err = sg_err(e, SG_ETOOBIG, "image config of %lld bytes, over the %u-byte cap",
-			     (long long)im->m->config.size, SG_MAX_CONFIG);
-		goto done;
-	}
-	b.max = (size_t)im->m->config.size;
-	if ((err = sg_store_get_blob(im->store, im->m->config.digest, &b, e)) < 0)
-		goto done;
-	if (!(root = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, &je)) ||
+	if (!(root = json_loadb((const char *)b->data, b->len, JSON_REJECT_DUPLICATES, &je)) ||
 	    !json_is_object(root)) {
-		err = sg_err(e, SG_EINVALID, "image config %s is not a JSON object", im->m->config.digest);
+		err = sg_err(e, SG_EINVALID, "image config %s is not a JSON object", what);
 		goto done;
 	}
 	if ((err = config_string(&im->os, root, "os")) < 0 ||
@@ -153,6 +157,24 @@ static int read_config(struct image *im, sg_error *e)
 	}
 done:
 	json_decref(root);
+	return err;
+}
+
+static int read_config(struct image *im, sg_error *e)
+{
+	sg_buf b = SG_BUF_INIT(SG_MAX_CONFIG);
+	int err;
+
+	if (im->m->config.size < 0 || (uint64_t)im->m->config.size > SG_MAX_CONFIG) {
+		err = sg_err(e, SG_ETOOBIG, "image config of %lld bytes, over the %u-byte cap",
+			     (long long)im->m->config.size, SG_MAX_CONFIG);
+		goto done;
+	}
+	b.max = (size_t)im->m->config.size;
+	if ((err = sg_store_get_blob(im->store, im->m->config.digest, &b, e)) < 0)
+		goto done;
+	err = parse_config(im, &b, im->m->config.digest, e);
+done:
 	sg_buf_release(&b);
 	return err;
 }
@@ -175,10 +197,24 @@ static int check_layers(struct image *im, sg_error *e)
 				      "filesystem layer: not a container image?", i, d->digest,
 				      d->media_type);
 		if (d->size < 0 || (uint64_t)d->size > SG_SBOM_MAX_LAYER)
-			return sg_err(e, SG_ETOOBIG, "layer %zu (%s): %lld bytes, over the %zu-byte cap",
-				      i, d->digest, (long long)d->size, SG_SBOM_MAX_LAYER);
+			return sg_err(e, SG_ETOOBIG, "layer %zu (%s): %lld bytes, over the %llu-byte cap",
+				      i, d->digest, (long long)d->size,
+				      (unsigned long long)SG_SBOM_MAX_LAYER);
 		im->layers[i] = d->digest;
 	}
+	im->nlayers = im->m->nitems;
+	return 0;
+}
+
+/* --platform given: the image must be that platform. */
+static int check_platform(const struct image *im, const sg_sbom_opts *o, const char *os,
+			  const char *arch, sg_error *e)
+{
+	if (o->platform_set && (!im->os || !im->arch || strcmp(im->os, os) || strcmp(im->arch, arch) ||
+				(o->variant && (!im->variant || strcmp(im->variant, o->variant)))))
+		return sg_err(e, SG_ENOTFOUND, "the image is %s/%s%s%s, not the %s/%s asked for",
+			      im->os ? im->os : "?", im->arch ? im->arch : "?", im->variant ? "/" : "",
+			      im->variant ? im->variant : "", os, arch);
 	return 0;
 }
 
@@ -219,13 +255,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	}
 	if ((err = read_config(im, e)) < 0 || (err = check_layers(im, e)) < 0)
 		goto done;
-	if (o->platform_set && (!im->os || !im->arch || strcmp(im->os, os) || strcmp(im->arch, arch) ||
-				(o->variant && (!im->variant || strcmp(im->variant, o->variant))))) {
-		err = sg_err(e, SG_ENOTFOUND, "the image is %s/%s%s%s, not the %s/%s asked for",
-			     im->os ? im->os : "?", im->arch ? im->arch : "?", im->variant ? "/" : "",
-			     im->variant ? im->variant : "", os, arch);
-		goto done;
-	}
+	err = check_platform(im, o, os, arch, e);
 done:
 	sg_manifest_free(top);
 	sg_buf_release(&body);
@@ -233,50 +263,158 @@ done:
 	return err;
 }
 
-struct fetch_arg {
+/* docker-archive:FILE: the picked image's config and layers. */
+static int load_docker(struct image *im, const sg_sbom_opts *o, sg_error *e)
+{
+	const char *os = o->os ? o->os : "linux", *arch = o->arch ? o->arch : sg_sbom_host_arch();
+	size_t i;
+	int err;
+
+	if ((err = sg_dockerar_open(&im->da, im->in->path, im->in->pick, e)) < 0 ||
+	    (err = parse_config(im, sg_dockerar_config(im->da), sg_dockerar_config_digest(im->da),
+				e)) < 0)
+		return err;
+	snprintf(im->digest, sizeof(im->digest), "%s", sg_dockerar_config_digest(im->da));
+	im->nlayers = sg_dockerar_nlayers(im->da);
+	if (!(im->layers = calloc(im->nlayers + 1, sizeof(*im->layers))))
+		return sg_err(e, SG_ERROR, "out of memory");
+	for (i = 0; i < im->nlayers; i++)
+		im->layers[i] = (char *)sg_dockerar_diff_id(im->da, i);
+	return check_platform(im, o, os, arch, e);
+}
+
+/* dir:ROOTFS: one pseudo-layer, named by the digest of the tar it is packed as (known
+ * once it has been read). */
+static int load_dir(struct image *im, sg_error *e)
+{
+	im->nlayers = 1;
+	if (!(im->layers = calloc(2, sizeof(*im->layers))))
+		return sg_err(e, SG_ERROR, "out of memory");
+	im->layers[0] = im->digest;
+	return 0;
+}
+
+static int load_input(struct image *im, sg_ctx *ctx, const sg_sbom_opts *o, sg_error *e)
+{
+	switch (im->in->kind) {
+	case SG_INPUT_REF:
+		return load_image(im, ctx, im->in->ref, o, e);
+	case SG_INPUT_DOCKER_ARCHIVE:
+		return load_docker(im, o, e);
+	case SG_INPUT_DIR:
+		return load_dir(im, e);
+	}
+	return sg_err(e, SG_EINVALID, "unknown input kind");
+}
+
+/* ---- layers as walker sources: one pipe per open layer ---- */
+
+struct lstream {
 	struct image *im;
+	size_t layer;
+	sg_pipe *p;
+	int read_failed;         /* the pipe gave the walker the producer's error */
 };
 
-static int fetch_layer(void *arg, size_t layer, sg_buf *out, sg_error *e)
+/* The pipe's producer (on its thread): the layer's bytes from where they are. */
+static int produce(void *arg, sg_blob_sink_fn sink, void *sink_arg, sg_error *e)
 {
-	struct image *im = ((struct fetch_arg *)arg)->im;
-	const sg_desc *d;
+	const struct lstream *ls = arg;
+	const struct image *im = ls->im;
 
-	if (layer >= im->m->nitems)
+	switch (im->in->kind) {
+	case SG_INPUT_REF:
+		return sg_store_get_blob_stream(im->store, im->layers[ls->layer],
+						im->m->items[ls->layer].size, sink, sink_arg, e);
+	case SG_INPUT_DOCKER_ARCHIVE:
+		return sg_dockerar_layer_stream(im->da, ls->layer, sink, sink_arg, e);
+	case SG_INPUT_DIR:
+		return sg_dirtar_stream(im->in->path, im->warn, im->warn_arg, sink, sink_arg, e);
+	}
+	return sg_err(e, SG_EINVALID, "unknown input kind");
+}
+
+static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
+{
+	struct image *im = arg;
+	struct lstream *ls;
+	unsigned flags = SG_PIPE_GUNZIP;
+	int err;
+
+	*stream = NULL;
+	if (layer >= im->nlayers)
 		return sg_err(e, SG_EINVALID, "no layer %zu", layer);
-	d = &im->m->items[layer];
-	sg_buf_release(out);
-	sg_buf_init(out, (size_t)d->size);
-	return sg_store_get_blob(im->store, d->digest, out, e);
+	if (!(ls = calloc(1, sizeof(*ls))))
+		return sg_err(e, SG_ERROR, "out of memory");
+	ls->im = im;
+	ls->layer = layer;
+	/* what has no blob digest is checked (or named) by the digest of its tar */
+	if (im->in->kind == SG_INPUT_DIR || (im->in->kind == SG_INPUT_DOCKER_ARCHIVE &&
+					      !sg_dockerar_layer_addressed(im->da, layer)))
+		flags |= SG_PIPE_HASH_OUT;
+	im->stream_failed = 0;
+	if ((err = sg_pipe_start(&ls->p, produce, ls, flags, e)) < 0) {
+		free(ls);
+		return err;
+	}
+	*stream = ls;
+	return 0;
+}
+
+static long src_read(void *stream, const void **data, sg_error *e)
+{
+	struct lstream *ls = stream;
+	long n = sg_pipe_read(ls->p, data, e);
+
+	if (n < 0)
+		ls->read_failed = 1;
+	return n;
+}
+
+static int src_close(void *stream, int err, sg_error *e)
+{
+	struct lstream *ls = stream;
+	struct image *im = ls->im;
+	char got[SG_DIGEST_MAX] = "";
+	int failed;
+
+	err = sg_pipe_close(ls->p, err, got, &failed, e);
+	im->stream_failed = failed || ls->read_failed;
+	if (!err && im->in->kind == SG_INPUT_DOCKER_ARCHIVE &&
+	    !sg_dockerar_layer_addressed(im->da, ls->layer) &&
+	    strcmp(got, im->layers[ls->layer]) != 0) {
+		err = sg_err(e, SG_EDIGEST, "docker-archive:%s: content does not match its diff_id "
+			     "(got %s)", im->in->path, got);
+		im->stream_failed = 1;
+	}
+	if (!err && im->in->kind == SG_INPUT_DIR && !im->digest[0])
+		memcpy(im->digest, got, sizeof(got)); /* the first pass names the tree */
+	free(ls);
+	return err;
+}
+
+/* Names the layer in an error: the producer's errors (store, digest, gzip) by index and
+ * digest, the walker's (which name the layer by index) by digest. */
+static int layer_error(const struct image *im, size_t i, sg_error *e)
+{
+	if (im->in->kind == SG_INPUT_DIR)
+		return sg_err_prefix(e, "dir:%s", im->in->path);
+	if (im->stream_failed)
+		return sg_err_prefix(e, "layer %zu (%s)", i, im->layers[i]);
+	return sg_err_prefix(e, "blob %s", im->layers[i]);
 }
 
 static int walk(sg_walker *w, struct image *im, sg_error *e)
 {
-	struct fetch_arg fa = { im };
-	sg_buf blob = SG_BUF_INIT(0);
+	const sg_walk_source src = { src_open, src_read, src_close, im };
 	size_t i;
-	int err = 0;
+	int err;
 
-	for (i = 0; i < im->m->nitems; i++) {
-		if ((err = fetch_layer(&fa, i, &blob, e)) < 0) {
-			sg_err_prefix(e, "layer %zu (%s)", i, im->layers[i]);
-			goto done;
-		}
-		if (blob.len != (size_t)im->m->items[i].size) {
-			err = sg_err(e, SG_EINVALID, "layer %zu (%s): %zu bytes, not the %lld its "
-				     "descriptor says", i, im->layers[i], blob.len,
-				     (long long)im->m->items[i].size);
-			goto done;
-		}
-		if ((err = sg_walker_add_layer(w, blob.data, blob.len, e)) < 0) {
-			sg_err_prefix(e, "blob %s", im->layers[i]);
-			goto done;
-		}
-		sg_buf_release(&blob);
-	}
-	err = sg_walker_finish(w, fetch_layer, &fa, e);
-done:
-	sg_buf_release(&blob);
+	for (i = 0; i < im->nlayers; i++)
+		if ((err = sg_walker_add_layer_from(w, &src, e)) < 0)
+			return layer_error(im, i, e);
+	if ((err = sg_walker_finish_from(w, &src, e)) < 0)
+		sg_err_prefix(e, "second pass");
 	return err;
 }
 
@@ -286,14 +424,16 @@ struct hists {
 	sg_dpkg_hist *dpkg;
 	sg_apk_hist *apk;
 	sg_file_hist *files;
+	sg_bincat *bin;       /* not a history: the binaries' packages, parsed as they pass */
 };
 
-static int hists_new(struct hists *h, sg_error *e)
+static int hists_new(struct hists *h, sg_warn_fn warn, void *warn_arg, sg_error *e)
 {
 	int err;
 
 	if ((err = sg_dpkg_hist_new(&h->dpkg, e)) < 0 || (err = sg_apk_hist_new(&h->apk, e)) < 0 ||
-	    (err = sg_file_hist_new(&h->files, e)) < 0)
+	    (err = sg_file_hist_new(&h->files, e)) < 0 ||
+	    (err = sg_bincat_new(&h->bin, warn, warn_arg, e)) < 0)
 		return err;
 	return 0;
 }
@@ -303,6 +443,7 @@ static void hists_release(struct hists *h)
 	sg_dpkg_hist_free(h->dpkg);
 	sg_apk_hist_free(h->apk);
 	sg_file_hist_free(h->files);
+	sg_bincat_free(h->bin);
 }
 
 /* The walker's one observe hook: each history keeps the paths it knows. */
@@ -340,56 +481,145 @@ static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h,
 	    (err = sg_cat_apk(c, w, h->apk, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_python(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_npm(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
+	    (err = sg_cat_bin(c, w, h->bin, e)) < 0 ||
 	    (err = sg_catalog_finish(c, w, e)) < 0)
 		return err;
 	return 0;
 }
 
-int sg_sbom_generate(sg_buf *out, sg_ctx *ctx, const sg_ref *ref, const sg_sbom_opts *o,
-		     sg_error *e)
+/* "localhost/<name>" for local inputs: path's last component, lower case, runs of other
+ * characters as one '-' (as core/ref.h names layouts), "image" if nothing is left. */
+static char *local_repo(const char *path)
+{
+	const char *base, *end = path + strlen(path);
+	sg_buf b = SG_BUF_INIT(128 + 16);
+	int dash = 0;
+
+	while (end > path && end[-1] == '/')
+		end--;
+	for (base = end; base > path && base[-1] != '/'; base--)
+		;
+	if (sg_buf_puts(&b, "localhost/") < 0)
+		return NULL;
+	for (; base < end && b.len < 128; base++) {
+		char c = *base >= 'A' && *base <= 'Z' ? (char)(*base - 'A' + 'a') : *base;
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && b.len > 10 && sg_buf_append(&b, "-", 1) < 0)
+				break;
+			dash = 0;
+			if (sg_buf_append(&b, &c, 1) < 0)
+				break;
+		} else {
+			dash = 1;
+		}
+	}
+	if (b.len == 10 && sg_buf_puts(&b, "image") < 0) {
+		sg_buf_release(&b);
+		return NULL;
+	}
+	return (char *)sg_buf_detach(&b, NULL);
+}
+
+/* The image's name, repository and tag as the SPDX document shows them (owned). */
+static int image_names(sg_sbom_image *img, char **name, char **repo, char **tag,
+		       const struct image *im)
+{
+	const sg_sbom_input *in = im->in;
+	const char *rt, *colon;
+
+	*name = *repo = *tag = NULL;
+	img->local = in->kind != SG_INPUT_REF || in->ref->kind == SG_REF_OCI;
+	switch (in->kind) {
+	case SG_INPUT_REF:
+		*name = sg_ref_string(in->ref);
+		*repo = sg_ref_repo_name(in->ref);
+		*tag = in->ref->tag ? strdup(in->ref->tag) : NULL;
+		if (in->ref->tag && !*tag)
+			return SG_ERROR;
+		break;
+	case SG_INPUT_DOCKER_ARCHIVE:
+		*name = sg_strprintf("docker-archive:%s%s%s", in->path, in->pick ? ":" : "",
+				     in->pick ? in->pick : "");
+		if ((rt = sg_dockerar_repo_tag(im->da))) {
+			colon = strrchr(rt, ':');
+			if (colon && strchr(colon, '/'))
+				colon = NULL;
+			*repo = colon ? strndup(rt, (size_t)(colon - rt)) : strdup(rt);
+			if (colon && !(*tag = strdup(colon + 1)))
+				return SG_ERROR;
+		} else {
+			*repo = local_repo(in->path);
+		}
+		break;
+	case SG_INPUT_DIR:
+		*name = sg_strprintf("dir:%s", in->path);
+		*repo = local_repo(in->path);
+		break;
+	}
+	if (!*name || !*repo)
+		return SG_ERROR;
+	img->name = *name;
+	img->repo = *repo;
+	img->tag = *tag;
+	return 0;
+}
+
+int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
+			   const sg_sbom_opts *o, sg_error *e)
 {
 	struct image im;
 	sg_walk_opts wo = { 0 };
 	sg_walker *w = NULL;
-	struct hists hist = { NULL, NULL, NULL };
+	struct hists hist = { NULL, NULL, NULL, NULL };
 	sg_catalog c;
 	sg_sbom_image img;
-	char *name = NULL, *repo = NULL;
+	char *name = NULL, *repo = NULL, *tag = NULL;
 	int err;
 
 	memset(&im, 0, sizeof(im));
 	memset(&c, 0, sizeof(c));
-	if ((err = load_image(&im, ctx, ref, o, e)) < 0 || (err = hists_new(&hist, e)) < 0)
+	im.in = in;
+	im.warn = o->warn;
+	im.warn_arg = o->warn_arg;
+	if ((err = load_input(&im, ctx, o, e)) < 0 || (err = hists_new(&hist, o->warn, o->warn_arg, e)) < 0)
 		goto done;
 	wo.warn = o->warn;
 	wo.warn_arg = o->warn_arg;
 	wo.observe = observe;
 	wo.observe_arg = &hist;
+	wo.inspect = sg_bincat_inspector(hist.bin);
 	if ((err = sg_walker_new(&w, &wo, e)) < 0 || (err = wants(w, e)) < 0 ||
 	    (err = walk(w, &im, e)) < 0 || (err = catalog(&c, w, &hist, o, e)) < 0)
 		goto done;
-	if (!(name = sg_ref_string(ref)) || !(repo = sg_ref_repo_name(ref))) {
+	memset(&img, 0, sizeof(img));
+	if (image_names(&img, &name, &repo, &tag, &im) < 0) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
-	memset(&img, 0, sizeof(img));
-	img.name = name;
-	img.repo = repo;
-	img.local = ref->kind == SG_REF_OCI;
-	img.tag = ref->tag;
 	img.digest = im.digest;
 	img.os = im.os;
 	img.arch = im.arch;
 	img.variant = im.variant;
 	img.layers = im.layers;
-	img.nlayers = im.m->nitems;
-	err = sg_spdx_write(out, &img, &c, w, o->created, e);
+	img.nlayers = im.nlayers;
+	err = o->format == SG_SBOM_CYCLONEDX_JSON ? sg_cdx_write(out, &img, &c, o->created, e)
+						  : sg_spdx_write(out, &img, &c, w, o->created, e);
 done:
 	free(name);
 	free(repo);
+	free(tag);
 	sg_catalog_release(&c);
 	sg_walker_free(w);
 	hists_release(&hist);
 	image_release(&im);
 	return err;
+}
+
+int sg_sbom_generate(sg_buf *out, sg_ctx *ctx, const sg_ref *ref, const sg_sbom_opts *o,
+		     sg_error *e)
+{
+	sg_sbom_input in = { SG_INPUT_REF, (sg_ref *)ref, NULL, NULL };
+
+	return sg_sbom_generate_input(out, ctx, &in, o, e);
 }

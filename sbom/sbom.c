@@ -1,31 +1,75 @@
-/* sigil sbom: writes an SPDX 2.3 JSON SBOM of a container image (issue 3). */
+/* sigil sbom: writes an SPDX 2.3 or CycloneDX 1.6 JSON SBOM of a container image (issue 3),
+ * and with --attest signs it and attaches it to the image as an in-toto attestation, through
+ * attest's own code (attest.h sg_attest_one). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 #include "sbom.h"
+#include "input.h"
+#include "attest.h"
+#include "intoto.h"
+#include "keys.h"
 #include "cli.h"
 #include "ref.h"
 #include "store.h"
 #include "banned.h"
 
 static const char usage[] =
-	"usage: sigil sbom [--format spdx-json] [--output FILE] [--platform OS/ARCH[/VARIANT]]\n"
-	"                  [--quiet] IMAGE\n"
+	"usage: sigil sbom [--format spdx-json|cyclonedx-json] [--output FILE]\n"
+	"                  [--platform OS/ARCH[/VARIANT]] [--quiet]\n"
+	"                  [--attest --key KEY [--bundle-format legacy|sigstore]] IMAGE\n"
 	"\n"
-	"Writes an SPDX 2.3 JSON SBOM of IMAGE (a registry reference or oci:PATH[:TAG]) to\n"
-	"stdout or FILE. The layers are streamed, never unpacked to disk; whiteouts are applied so\n"
-	"the packages listed are exactly those of the final filesystem. The same image gives the\n"
-	"same bytes: set SOURCE_DATE_EPOCH to fix the creation time too.\n"
+	"Writes an SPDX 2.3 (or CycloneDX 1.6) JSON SBOM of IMAGE to stdout or FILE. IMAGE is a\n"
+	"registry reference, oci:PATH[:TAG], docker-archive:FILE[:NAME:TAG] (what docker save\n"
+	"writes) or dir:ROOTFS (an unpacked root filesystem). The layers are streamed, never\n"
+	"unpacked to disk or held in memory; whiteouts are applied so the packages listed are\n"
+	"exactly those of the final filesystem. The same image gives the same bytes: set\n"
+	"SOURCE_DATE_EPOCH to fix the creation time too.\n"
 	"Exit status: 0 written, 2 usage or operational error.\n"
 	"\n"
-	"  -f, --format spdx-json         output format (only SPDX 2.3 JSON so far)\n"
+	"  -f, --format FORMAT            spdx-json (SPDX 2.3, the default) or cyclonedx-json\n"
+	"                                 (CycloneDX 1.6)\n"
 	"  -o, --output FILE              write to FILE (atomically) instead of stdout\n"
+	"      --attest                   also sign the SBOM with --key and attach it to IMAGE\n"
+	"                                 as an in-toto attestation (predicate type\n"
+	"                                 https://spdx.dev/Document, or https://cyclonedx.org/bom),\n"
+	"                                 as `sigil attest --type spdxjson|cyclonedx` would;\n"
+	"                                 registry and oci: images only\n"
+	"  -k, --key KEY                  the private key for --attest (password from\n"
+	"                                 COSIGN_PASSWORD or the terminal)\n"
+	"      --bundle-format legacy|sigstore\n"
+	"                                 --attest: the .att tag (default) or a sigstore bundle\n"
+	"                                 attached as an OCI 1.1 referrer\n"
 	"      --platform OS/ARCH[/VAR]   the image to pick from a multi-arch index\n"
 	"                                 (default: linux/<this machine's architecture>)\n"
 	"  -q, --quiet                    no warnings on stderr\n"
 	SG_REGISTRY_HELP;
+
+/* --attest: the SBOM as the predicate of a signed statement about the image, stored beside
+ * it by attest's code path. The document is parsed back as `sigil attest` parses a file. */
+static int attest_sbom(sg_ctx *ctx, const sg_sbom_input *in, const sg_buf *doc, int format,
+		       const sg_privkey *key, int bundle, sg_error *e)
+{
+	const char *type = format == SG_SBOM_CYCLONEDX_JSON ? "cyclonedx" : "spdxjson";
+	sg_attest_args a;
+	json_t *pred = NULL;
+	int err;
+
+	if ((err = sg_attest_args_init(&a, key, bundle, e)) < 0 ||
+	    (err = sg_predicate_load(&pred, type, doc->data, doc->len, "the SBOM", time(NULL),
+				     e)) < 0)
+		goto done;
+	a.predicate_type = sg_predicate_type_uri(type);
+	a.predicate = pred;
+	a.report = NULL; /* stdout may hold the SBOM */
+	err = sg_attest_one(ctx, in->ref, &a, e);
+done:
+	json_decref(pred);
+	return err;
+}
 
 static void warn_stderr(void *arg, const char *msg)
 {
@@ -96,6 +140,9 @@ int cmd_sbom(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "platform", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "attest", no_argument, NULL, 'A' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "bundle-format", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		SG_REGISTRY_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
@@ -105,14 +152,15 @@ int cmd_sbom(int argc, char **argv)
 	sg_opts opts = { 0 };
 	sg_error e = { 0 };
 	sg_ctx *ctx = NULL;
-	sg_ref *ref = NULL;
-	const char *output = NULL;
+	sg_sbom_input in = { 0 };
+	sg_privkey *key = NULL;
+	const char *output = NULL, *keypath = NULL;
 	char created[32], *platform = NULL;
-	int c, r, quiet = 0, rc = SG_EXIT_OK;
+	int c, r, quiet = 0, attest = 0, bundle = 0, rc = SG_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:k:qh", longopts, NULL)) != -1) {
 		if ((r = sg_cli_registry_opt("sbom", &opts, c, optarg)) < 0) {
 			rc = SG_EXIT_USAGE;
 			goto done;
@@ -121,12 +169,21 @@ int cmd_sbom(int argc, char **argv)
 			continue;
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "spdx-json") != 0) {
-				fprintf(stderr, "sigil sbom: --format must be spdx-json (CycloneDX is "
-						"not there yet)\n");
+			if (!strcmp(optarg, "spdx-json")) {
+				so.format = SG_SBOM_SPDX_JSON;
+			} else if (!strcmp(optarg, "cyclonedx-json")) {
+				so.format = SG_SBOM_CYCLONEDX_JSON;
+			} else {
+				fprintf(stderr, "sigil sbom: --format must be spdx-json or cyclonedx-json\n");
 				rc = SG_EXIT_USAGE;
 				goto done;
 			}
+			break;
+		case 'A': attest = 1; break;
+		case 'k': keypath = optarg; break;
+		case 'B':
+			if ((rc = sg_cli_bundle_format("sbom", 0, optarg, &bundle)) != SG_EXIT_OK)
+				goto done;
 			break;
 		case 'o': output = optarg; break;
 		case 'P': platform = optarg; break;
@@ -143,17 +200,37 @@ int cmd_sbom(int argc, char **argv)
 		rc = SG_EXIT_USAGE;
 		goto done;
 	}
+	if (attest != !!keypath || (bundle && !attest)) {
+		fprintf(stderr, "sigil sbom: %s\n", attest ? "--attest needs --key"
+				: keypath ? "--key is for --attest" : "--bundle-format is for --attest");
+		rc = SG_EXIT_USAGE;
+		goto done;
+	}
 	so.warn = quiet ? NULL : warn_stderr;
 	so.created = created;
 	if ((platform && parse_platform(&so, platform, &e) < 0) || created_time(created, &e) < 0 ||
-	    sg_ref_parse(&ref, argv[optind], &e) < 0 || sg_ctx_new(&ctx, &opts, &e) < 0 ||
-	    sg_sbom_generate(&doc, ctx, ref, &so, &e) < 0 || emit(&doc, output, &e) < 0) {
+	    sg_sbom_input_parse(&in, argv[optind], &e) < 0) {
+		rc = sg_cli_fail("sbom", &e);
+		goto done;
+	}
+	if (attest && in.kind != SG_INPUT_REF) {
+		fprintf(stderr, "sigil sbom: --attest needs a registry or oci: image, not %s\n",
+			in.kind == SG_INPUT_DIR ? "a dir:" : "a docker-archive:");
+		rc = SG_EXIT_USAGE;
+		goto done;
+	}
+	/* the key first: a wrong password costs no walk */
+	if ((attest && sg_privkey_load(&key, keypath, sg_password_get, (void *)keypath, &e) < 0) ||
+	    sg_ctx_new(&ctx, &opts, &e) < 0 || sg_sbom_generate_input(&doc, ctx, &in, &so, &e) < 0 ||
+	    emit(&doc, output, &e) < 0 ||
+	    (attest && attest_sbom(ctx, &in, &doc, so.format, key, bundle, &e) < 0)) {
 		rc = sg_cli_fail("sbom", &e);
 		goto done;
 	}
 done:
+	sg_privkey_free(key);
 	sg_buf_release(&doc);
-	sg_ref_free(ref);
+	sg_sbom_input_release(&in);
 	sg_ctx_free(ctx);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #define SIGIL_SBOM_H
 /* sigil sbom: an SPDX 2.3 document for a container image, from its layers streamed through
  * the walker (walker.h) and the catalogers (catalog.h). */
+#include <stdint.h>
 #include "buf.h"
 #include "catalog.h"
 
@@ -9,8 +10,10 @@ struct sg_ctx;
 struct sg_ref;
 struct sg_error;
 
-#define SG_SBOM_MAX_LAYER ((size_t)2 << 30) /* one layer blob, held in memory for now */
+#define SG_SBOM_MAX_LAYER ((uint64_t)1 << 40) /* one layer blob (streamed, never held) */
 #define SG_SBOM_MAX_DOC   ((size_t)1 << 30) /* the document written */
+
+enum { SG_SBOM_SPDX_JSON = 0, SG_SBOM_CYCLONEDX_JSON = 1 };
 
 typedef struct sg_sbom_opts {
 	/* The platform to pick from a multi-arch index; NULL os/arch: the host's. A single
@@ -18,6 +21,7 @@ typedef struct sg_sbom_opts {
 	const char *os, *arch, *variant;
 	int platform_set;
 	const char *created;    /* RFC 3339 UTC, e.g. from SOURCE_DATE_EPOCH */
+	int format;             /* SG_SBOM_SPDX_JSON (0) or SG_SBOM_CYCLONEDX_JSON */
 	sg_warn_fn warn;        /* non-fatal findings, one line each; may be NULL */
 	void *warn_arg;
 } sg_sbom_opts;
@@ -25,6 +29,11 @@ typedef struct sg_sbom_opts {
 /* Generates the SPDX JSON document for ref into out (out->max caps it). */
 int sg_sbom_generate(sg_buf *out, struct sg_ctx *ctx, const struct sg_ref *ref,
 		     const sg_sbom_opts *o, struct sg_error *e);
+/* The same for any IMAGE argument (input.h: references, dir:, docker-archive:); ctx is
+ * used for references only. */
+struct sg_sbom_input;
+int sg_sbom_generate_input(sg_buf *out, struct sg_ctx *ctx, const struct sg_sbom_input *in,
+			   const sg_sbom_opts *o, struct sg_error *e);
 
 /* The architecture name OCI uses for this host ("amd64", "arm64", ...). */
 const char *sg_sbom_host_arch(void);

@@ -75,7 +75,7 @@ static void hex16(char out[17], const char *a, const char *b)
 
 /* SPDXRef-Package-deb-<name>-<16 hex of purl + evidence path>: stable across runs and tool
  * versions, unique for the same package found in two places. */
-static char *pkg_id(const sg_pkg *p)
+char *sg_sbom_pkg_ref(const sg_pkg *p)
 {
 	char id[160] = "SPDXRef-Package-", h[17], name[MAX_ID_NAME + 1];
 
@@ -100,11 +100,9 @@ static void file_id(struct felem *f)
 	snprintf(f->id + strlen(f->id), sizeof(f->id) - strlen(f->id), "-%s", h);
 }
 
-/* https://spdx.org/spdxdocs/sigil-<repo>-<UUIDv5(image name, digest, tool version)> */
-static char *namespace_uri(const sg_sbom_image *img)
+int sg_sbom_uuid(char uuid[37], const sg_sbom_image *img, const char *salt)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	char uuid[37], repo[128] = "";
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned i, o = 0;
 	int ok;
@@ -114,10 +112,11 @@ static char *namespace_uri(const sg_sbom_image *img)
 	     EVP_DigestUpdate(ctx, img->digest, strlen(img->digest)) == 1 &&
 	     EVP_DigestUpdate(ctx, "\n" SIGIL_VERSION "\n", strlen(SIGIL_VERSION) + 2) == 1 &&
 	     EVP_DigestUpdate(ctx, img->name, strlen(img->name)) == 1 &&
+	     (!salt || EVP_DigestUpdate(ctx, salt, strlen(salt)) == 1) &&
 	     EVP_DigestFinal_ex(ctx, md, NULL) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
-		return NULL;
+		return SG_ERROR;
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50); /* version 5 */
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	for (i = 0; i < 16; i++) {
@@ -127,6 +126,16 @@ static char *namespace_uri(const sg_sbom_image *img)
 		o += 2;
 	}
 	uuid[o] = '\0';
+	return 0;
+}
+
+/* https://spdx.org/spdxdocs/sigil-<repo>-<UUIDv5(image name, digest, tool version)> */
+static char *namespace_uri(const sg_sbom_image *img)
+{
+	char uuid[37], repo[128] = "";
+
+	if (sg_sbom_uuid(uuid, img, NULL) < 0)
+		return NULL;
 	idsafe(repo, sizeof(repo), img->repo);
 	return sg_strprintf(NS_BASE "%s-%s", repo, uuid);
 }
@@ -194,7 +203,7 @@ static size_t utf8_seq(const unsigned char *s)
 /* A JSON string as SBOM readers expect it: unlike Go's Marshal (gojson's job), no escaping
  * of < > & (syft's encoder turns that off too); control characters escaped, invalid UTF-8
  * replaced by U+FFFD, so untrusted package metadata always gives valid JSON. */
-static void jstr(sg_gojson *j, const char *s)
+void sg_sbom_jstr(sg_gojson *j, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	sg_buf b = SG_BUF_INIT((size_t)-1 / 2);
@@ -231,7 +240,7 @@ static void jstr(sg_gojson *j, const char *s)
 static void kv(sg_gojson *j, const char *k, const char *v)
 {
 	sg_gojson_key(j, k);
-	jstr(j, v);
+	sg_sbom_jstr(j, v);
 }
 
 static void checksum(sg_gojson *j, const char *alg, const char *hex)
@@ -426,6 +435,9 @@ static int source_info(sg_buf *b, const sg_pkg *p)
 		{ "apk", "acquired package info from APK DB: " },
 		{ "python", "acquired package info from installed python package manifest file: " },
 		{ "npm", "acquired package info from installed node module manifest file: " },
+		{ "golang", "acquired package info from go module information: " },
+		{ "cargo", "acquired package info from rust cargo manifest: " },
+		{ "maven", "acquired package info from installed java archive: " },
 	};
 	const char *phrase = "acquired package info from: ";
 	size_t i;
@@ -500,7 +512,8 @@ static int write_pkg(struct out *o, const sg_pkg *p, const char *id)
 	}
 	kv(j, "sourceInfo", (const char *)info.data);
 	kv(j, "supplier", p->supplier ? p->supplier : "NOASSERTION");
-	kv(j, "versionInfo", p->version);
+	if (p->version)
+		kv(j, "versionInfo", p->version);
 	sg_gojson_obj_close(j);
 done:
 	free(comment);
@@ -620,6 +633,12 @@ static void write_relationships(struct out *o)
 				relationship(j, o->pkg_ids[i], "CONTAINS", f->id);
 		}
 	}
+	/* a module of a binary, an archive inside an archive: syft's DEPENDENCY_OF */
+	for (i = 0; i < c->npkgs; i++)
+		for (k = 0; k < c->pkgs[i].ndeps; k++)
+			if (c->pkgs[i].deps[k] < c->npkgs)
+				relationship(j, o->pkg_ids[c->pkgs[i].deps[k]], "DEPENDENCY_OF",
+					     o->pkg_ids[i]);
 	sg_gojson_arr_close(j);
 }
 
@@ -657,7 +676,7 @@ static int write_doc(struct out *o, const char *ns)
 	kv(j, "created", o->created);
 	sg_gojson_key(j, "creators");
 	sg_gojson_arr_open(j);
-	jstr(j, TOOL);
+	sg_sbom_jstr(j, TOOL);
 	sg_gojson_arr_close(j);
 	sg_gojson_obj_close(j);
 	kv(j, "dataLicense", "CC0-1.0");
@@ -706,7 +725,7 @@ int sg_spdx_write(sg_buf *out, const sg_sbom_image *img, const sg_catalog *c, co
 		goto done;
 	}
 	for (i = 0; i < c->npkgs; i++) {
-		if (!(o.pkg_ids[i] = pkg_id(&c->pkgs[i]))) {
+		if (!(o.pkg_ids[i] = sg_sbom_pkg_ref(&c->pkgs[i]))) {
 			err = sg_err(e, SG_ERROR, "out of memory");
 			goto done;
 		}

@@ -32,4 +32,22 @@ int sg_spdx_write(sg_buf *out, const sg_sbom_image *img, const sg_catalog *c, co
 /* "pkg:oci/<last repo component>@<digest>?arch=..&repository_url=..&tag=.." (owned). */
 char *sg_oci_purl(const sg_sbom_image *img);
 
+/* ---- shared with the CycloneDX writer (cyclonedx.c) ---- */
+
+struct sg_gojson;
+/* "SPDXRef-Package-<type>-<name>-<16 hex of purl and evidence>": stable, unique (owned;
+ * NULL when out of memory). CycloneDX uses it as the bom-ref. */
+char *sg_sbom_pkg_ref(const sg_pkg *p);
+/* A UUIDv5 from the image name, digest, tool version and salt (may be NULL). */
+int sg_sbom_uuid(char uuid[37], const sg_sbom_image *img, const char *salt);
+/* A JSON string for untrusted text: controls escaped, invalid UTF-8 as U+FFFD, < > & kept. */
+void sg_sbom_jstr(struct sg_gojson *j, const char *s);
+
+/* CycloneDX 1.6 JSON of the same catalog: metadata.component is the image (pkg:oci purl),
+ * components the OS and packages (bom-ref = the SPDX id), evidence.occurrences the files
+ * read, layers as properties, dependencies from ownership and binaries' modules. The
+ * serialNumber is a UUIDv5 of the image and tool version; timestamp is created. */
+int sg_cdx_write(sg_buf *out, const sg_sbom_image *img, const sg_catalog *c,
+		 const char *created, struct sg_error *e);
+
 #endif

@@ -1,7 +1,9 @@
 /* The layer walker (walker.h): one streaming pass per layer through libarchive into a path
  * tree with whiteouts applied as stereoscope's FileTree.Merge does (sbom.md §2.3), plus a
  * rare second pass for wanted files reached only through symlinks. */
+#include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,20 @@ struct sg_walker {
 	int64_t unpacked;
 	EVP_MD_CTX *sha1, *sha256;
 	sg_walk_stats st;
+	struct insp {        /* the file being offered to o.inspect */
+		int state;       /* I_OFF, I_HEAD, I_ON, I_PASS */
+		unsigned char head[SG_WALK_HEAD];
+		size_t headlen;
+		const char *path;
+		size_t layer;
+		unsigned mode;
+		int64_t size;
+		int err;         /* a callback's error (e set), returned by read_data */
+		sg_error *e;
+	} insp;
 };
+
+enum { I_OFF, I_HEAD, I_ON, I_PASS };
 
 static const unsigned char zeros[65536];
 
@@ -396,8 +411,49 @@ static int hash_update(sg_walker *w, const void *p, size_t n)
 		       ? 0 : SG_ERROR;
 }
 
-/* Feeds len bytes at p (or zeros for a sparse hole when p is NULL) to the hashes and to
- * the kept copy. */
+/* Offers the head to the inspector: from then on it gets the content or nothing. */
+static int insp_begin(sg_walker *w)
+{
+	struct insp *in = &w->insp;
+	const sg_walk_inspect *o = w->o.inspect;
+	int r = o->begin(o->arg, in->path, in->layer, in->mode, in->size, in->head, in->headlen,
+			 in->e);
+
+	if (r < 0)
+		return in->err = r;
+	in->state = r ? I_ON : I_PASS;
+	if (r && in->headlen && (r = o->data(o->arg, in->head, in->headlen, in->e)) < 0)
+		return in->err = r;
+	return 0;
+}
+
+/* Content for the inspector: the head is gathered first, then passed on as it comes. */
+static int insp_feed(sg_walker *w, const unsigned char *p, size_t len)
+{
+	struct insp *in = &w->insp;
+	size_t k;
+	int r;
+
+	if (in->state == I_HEAD) {
+		k = sizeof(in->head) - in->headlen;
+		k = k < len ? k : len;
+		memcpy(in->head + in->headlen, p, k);
+		in->headlen += k;
+		p += k;
+		len -= k;
+		if (in->headlen < sizeof(in->head))
+			return 0;
+		if ((r = insp_begin(w)) < 0)
+			return r;
+	}
+	if (in->state == I_ON && len &&
+	    (r = w->o.inspect->data(w->o.inspect->arg, p, len, in->e)) < 0)
+		return in->err = r;
+	return 0;
+}
+
+/* Feeds len bytes at p (or zeros for a sparse hole when p is NULL) to the hashes, to the
+ * kept copy and to the inspector. */
 static int feed(sg_walker *w, struct wnode *n, int hash, int keep, const void *p, size_t len)
 {
 	size_t chunk;
@@ -406,6 +462,9 @@ static int feed(sg_walker *w, struct wnode *n, int hash, int keep, const void *p
 		chunk = p ? len : (len < sizeof(zeros) ? len : sizeof(zeros));
 		if (hash && hash_update(w, p ? p : zeros, chunk) < 0)
 			return SG_ERROR;
+		if (w->insp.state != I_OFF && w->insp.state != I_PASS &&
+		    insp_feed(w, p ? p : zeros, chunk) < 0)
+			return w->insp.err;
 		if (keep) {
 			size_t room = (size_t)n->size - n->len;
 			size_t k = chunk < room ? chunk : room;
@@ -449,12 +508,16 @@ static int read_data(sg_walker *w, struct archive *a, struct wnode *n, int hash,
 				      layer, path);
 		if (feed(w, n, hash, keep, NULL, (size_t)(off - pos)) < 0 ||
 		    feed(w, n, hash, keep, buf, sz) < 0)
-			return sg_err(e, SG_ERROR, "digest update failed");
+			return w->insp.err ? w->insp.err : sg_err(e, SG_ERROR, "digest update failed");
 		pos = off + (la_int64_t)sz;
 		w->st.bytes += sz;
+		if (!hash && !keep && w->insp.state == I_PASS)
+			return 0; /* read only for the inspector, which passed: the rest is skipped */
 	}
 	if (feed(w, n, hash, keep, NULL, (size_t)(n->size - pos)) < 0)
-		return sg_err(e, SG_ERROR, "digest update failed");
+		return w->insp.err ? w->insp.err : sg_err(e, SG_ERROR, "digest update failed");
+	if (w->insp.state == I_HEAD && insp_begin(w) < 0) /* shorter than the head */
+		return w->insp.err;
 	if (hash) {
 		if (EVP_DigestFinal_ex(w->sha1, n->sha1, NULL) != 1 ||
 		    EVP_DigestFinal_ex(w->sha256, n->sha256, NULL) != 1)
@@ -488,20 +551,51 @@ static int may_keep(sg_walker *w, struct wnode *n, const struct want *wt, size_t
 	return 1;
 }
 
+/* Whether the inspector is offered this file; sets up w->insp. */
+static int insp_start(sg_walker *w, const struct wnode *n, unsigned mode, size_t layer,
+		      const char *path, sg_error *e)
+{
+	const sg_walk_inspect *o = w->o.inspect;
+
+	memset(&w->insp, 0, sizeof(w->insp));
+	if (!o || n->size <= 0 || (o->max && (uint64_t)n->size > o->max))
+		return 0;
+	w->insp.state = I_HEAD;
+	w->insp.path = path;
+	w->insp.layer = layer;
+	w->insp.mode = mode;
+	w->insp.size = n->size;
+	w->insp.e = e;
+	return 1;
+}
+
+/* Tells the inspector the file is over (complete or not); the first error wins. */
+static int insp_end(sg_walker *w, int err)
+{
+	int ended = 0;
+
+	if (w->insp.state == I_ON)
+		ended = w->o.inspect->end(w->o.inspect->arg, err == 0, w->insp.e);
+	w->insp.state = I_OFF;
+	return err < 0 ? err : ended;
+}
+
 static int regular_file(sg_walker *w, struct archive *a, struct wnode *n, int sparse,
-			size_t layer, const char *path, sg_error *e)
+			unsigned mode, size_t layer, const char *path, sg_error *e)
 {
 	const struct want *wt = n->want ? &w->wants[n->want - 1] : NULL;
-	int keep = 0, err, hash = !w->o.no_hash && n->size <= SG_WALK_HASH_MAX &&
+	int keep = 0, err, inspect, hash = !w->o.no_hash && n->size <= SG_WALK_HASH_MAX &&
 				  (!sparse || n->size <= SG_WALK_SPARSE_HASH_MAX);
 
 	if (wt && (keep = may_keep(w, n, wt, layer, path, e)) < 0)
 		return keep;
-	if (!keep && !hash)
+	inspect = insp_start(w, n, mode, layer, path, e);
+	if (!keep && !hash && !inspect)
 		return archive_read_data_skip(a) == ARCHIVE_OK ? 0 :
 			sg_err(e, SG_EINVALID, "layer %zu: %s: %s", layer, path,
 			       archive_error_string(a) ? archive_error_string(a) : "read error");
-	if ((err = read_data(w, a, n, hash, keep, layer, path, e)) < 0)
+	err = read_data(w, a, n, hash, keep, layer, path, e);
+	if ((err = insp_end(w, err)) < 0)
 		return err;
 	if (keep && (wt->flags & SG_WANT_OBSERVE) && w->o.observe)
 		w->o.observe(w->o.observe_arg, path, layer, n->data, n->len);
@@ -671,7 +765,8 @@ static int on_entry(sg_walker *w, struct archive *a, struct archive_entry *ent, 
 		return hardlink(w, n, hl, layer, path, e);
 	n->size = size;
 	w->unpacked += size;
-	return regular_file(w, a, n, archive_entry_sparse_count(ent) > 0, layer, path, e);
+	return regular_file(w, a, n, archive_entry_sparse_count(ent) > 0,
+			    (unsigned)archive_entry_perm(ent), layer, path, e);
 }
 
 static void unbuffer(sg_walker *w, struct wnode *n)
@@ -730,24 +825,59 @@ static int on_entry_again(sg_walker *w, struct archive *a, struct archive_entry 
 	return 0;
 }
 
-/* Streams one layer; reqs NULL for the first pass. */
-static int stream(sg_walker *w, const void *data, size_t len, size_t layer, struct req *reqs,
+/* libarchive's view of a source stream: a read error keeps the source's own message. */
+struct src_ctx {
+	const sg_walk_source *src;
+	void *stream;
+	sg_error *e;
+	int failed;             /* the source's error: it, not libarchive's, is reported */
+};
+
+static la_ssize_t src_read(struct archive *a, void *arg, const void **buf)
+{
+	struct src_ctx *c = arg;
+	long n = c->src->read(c->stream, buf, c->e);
+
+	if (n < 0) {
+		c->failed = (int)n;
+		archive_set_error(a, EIO, "%s", c->e ? c->e->msg : "read error");
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* The source's error when it failed, else a new one with libarchive's message. */
+static int archive_fail(struct archive *a, const struct src_ctx *c, size_t layer, const char *what,
+			sg_error *e)
+{
+	if (c->failed)
+		return c->failed;
+	return sg_err(e, SG_EINVALID, "layer %zu: %s%s", layer, what,
+		      archive_error_string(a) ? archive_error_string(a) : "bad tar");
+}
+
+/* Streams one layer from src; reqs NULL for the first pass. */
+static int stream(sg_walker *w, const sg_walk_source *src, size_t layer, struct req *reqs,
 		  size_t nreqs, sg_error *e)
 {
-	struct archive *a = archive_read_new();
+	struct src_ctx c = { src, NULL, e, 0 };
+	struct archive *a = NULL;
 	struct archive_entry *ent;
 	int r, err = 0;
 
-	if (!a)
-		return sg_err(e, SG_ERROR, "out of memory");
+	if ((err = src->open(src->arg, layer, &c.stream, e)) < 0)
+		return err;
+	if (!(a = archive_read_new())) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_zstd(a);
 	archive_read_support_filter_none(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_empty(a);
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-		err = sg_err(e, SG_EINVALID, "layer %zu: not a tar, tar+gzip or tar+zstd blob: %s",
-			     layer, archive_error_string(a) ? archive_error_string(a) : "unknown format");
+	if (archive_read_open(a, &c, NULL, src_read, NULL) != ARCHIVE_OK) {
+		err = archive_fail(a, &c, layer, "not a tar, tar+gzip or tar+zstd blob: ", e);
 		goto done;
 	}
 	for (;;) {
@@ -755,31 +885,75 @@ static int stream(sg_walker *w, const void *data, size_t len, size_t layer, stru
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			err = sg_err(e, SG_EINVALID, "layer %zu: %s", layer,
-				     archive_error_string(a) ? archive_error_string(a) : "bad tar");
+			err = archive_fail(a, &c, layer, "", e);
 			goto done;
 		}
 		w->st.entries++;
 		err = reqs ? on_entry_again(w, a, ent, layer, reqs, nreqs, e)
 			   : on_entry(w, a, ent, layer, e);
-		if (err < 0)
+		if (err < 0) {
+			if (c.failed) /* an entry's data could not be read: the source says why */
+				err = c.failed;
 			goto done;
+		}
 	}
 done:
 	archive_read_free(a);
+	return src->close(c.stream, err, e);
+}
+
+/* A blob already in memory, as a source. */
+struct mem_stream {
+	const void *data;
+	size_t len;
+	int done;
+};
+
+static long mem_read(void *stream, const void **data, sg_error *e)
+{
+	struct mem_stream *m = stream;
+	size_t n = m->done ? 0 : m->len;
+
+	(void)e;
+	*data = m->data;
+	m->done = 1;
+	return n > (size_t)LONG_MAX ? LONG_MAX : (long)n; /* LONG_MAX: 64-bit, never reached */
+}
+
+static int mem_open(void *arg, size_t layer, void **stream, sg_error *e)
+{
+	(void)layer;
+	(void)e;
+	((struct mem_stream *)arg)->done = 0;
+	*stream = arg;
+	return 0;
+}
+
+static int mem_close(void *stream, int err, sg_error *e)
+{
+	(void)stream;
+	(void)e;
 	return err;
 }
 
-int sg_walker_add_layer(sg_walker *w, const void *data, size_t len, sg_error *e)
+int sg_walker_add_layer_from(sg_walker *w, const sg_walk_source *src, sg_error *e)
 {
 	int err;
 
 	if (w->st.layers >= UINT32_MAX)
 		return sg_err(e, SG_ETOOBIG, "too many layers");
-	if ((err = stream(w, data, len, w->st.layers, NULL, 0, e)) < 0)
+	if ((err = stream(w, src, w->st.layers, NULL, 0, e)) < 0)
 		return err;
 	w->st.layers++;
 	return 0;
+}
+
+int sg_walker_add_layer(sg_walker *w, const void *data, size_t len, sg_error *e)
+{
+	struct mem_stream m = { data, len, 0 };
+	const sg_walk_source src = { mem_open, mem_read, mem_close, &m };
+
+	return sg_walker_add_layer_from(w, &src, e);
 }
 
 /* ---- lookups ---- */
@@ -1058,23 +1232,20 @@ static int collect(sg_walker *w, struct req **reqs, size_t *nreqs, sg_error *e)
 	return 0;
 }
 
-int sg_walker_finish(sg_walker *w, sg_walk_fetch_fn fetch, void *arg, sg_error *e)
+int sg_walker_finish_from(sg_walker *w, const sg_walk_source *src, sg_error *e)
 {
-	sg_buf blob = SG_BUF_INIT(0);
 	struct req *reqs = NULL;
 	size_t nreqs = 0, i, layer;
 	int err;
 
-	if ((err = collect(w, &reqs, &nreqs, e)) < 0 || !nreqs || !fetch)
+	if ((err = collect(w, &reqs, &nreqs, e)) < 0 || !nreqs || !src)
 		goto done;
 	for (layer = 0; layer < w->st.layers; layer++) {
 		for (i = 0; i < nreqs && reqs[i].layer != layer; i++)
 			;
 		if (i == nreqs)
 			continue;
-		sg_buf_release(&blob);
-		if ((err = fetch(arg, layer, &blob, e)) < 0 ||
-		    (err = stream(w, blob.data, blob.len, layer, reqs, nreqs, e)) < 0)
+		if ((err = stream(w, src, layer, reqs, nreqs, e)) < 0)
 			goto done;
 		w->st.reread_layers++;
 	}
@@ -1082,7 +1253,39 @@ done:
 	for (i = 0; i < nreqs; i++)
 		free(reqs[i].path);
 	free(reqs);
-	sg_buf_release(&blob);
+	return err;
+}
+
+/* sg_walker_finish's fetch function as a source: each layer fetched whole. */
+struct fetch_src {
+	sg_walk_fetch_fn fetch;
+	void *arg;
+	sg_buf blob;
+	struct mem_stream m;
+};
+
+static int fetch_open(void *arg, size_t layer, void **stream, sg_error *e)
+{
+	struct fetch_src *f = arg;
+	int err;
+
+	sg_buf_release(&f->blob);
+	if ((err = f->fetch(f->arg, layer, &f->blob, e)) < 0)
+		return err;
+	f->m.data = f->blob.data;
+	f->m.len = f->blob.len;
+	f->m.done = 0;
+	*stream = &f->m;
+	return 0;
+}
+
+int sg_walker_finish(sg_walker *w, sg_walk_fetch_fn fetch, void *arg, sg_error *e)
+{
+	struct fetch_src f = { fetch, arg, SG_BUF_INIT(0), { NULL, 0, 0 } };
+	const sg_walk_source src = { fetch_open, mem_read, mem_close, &f };
+	int err = sg_walker_finish_from(w, fetch ? &src : NULL, e);
+
+	sg_buf_release(&f.blob);
 	return err;
 }
 

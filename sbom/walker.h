@@ -41,9 +41,34 @@ typedef struct sg_walk_opts {
 	void (*observe)(void *arg, const char *path, size_t layer, const unsigned char *data,
 			size_t len);
 	void *observe_arg;
+	/* Streaming inspection of every regular file of every layer (the binary catalogers:
+	 * nothing of these files is kept by the walker). See sg_walk_inspect. */
+	const struct sg_walk_inspect *inspect;
 } sg_walk_opts;
 
 #define SG_WANT_OBSERVE 1u
+
+#define SG_WALK_HEAD 64 /* bytes of a file given to sg_walk_inspect.begin */
+
+/* Streaming inspection: one file at a time, in layer order, as each layer streams past,
+ * whether or not a later layer replaces or deletes the file (the inspector keeps its
+ * results by path and layer and checks them against the final view with sg_walker_stat).
+ * Hardlink entries are not offered (their content was offered under the first name), nor
+ * are files over max bytes, empty files, or entries of the second pass. */
+typedef struct sg_walk_inspect {
+	uint64_t max;  /* larger files are not offered (0: any size) */
+	/* With the file's first bytes (SG_WALK_HEAD, fewer only when the file is shorter), its
+	 * permission bits and declared size: 1 to be given the content, 0 to pass, < 0 to stop
+	 * the walk (with e set). */
+	int (*begin)(void *arg, const char *path, size_t layer, unsigned mode, int64_t size,
+		     const unsigned char *head, size_t headlen, struct sg_error *e);
+	/* The content from offset 0 in order, head included, sparse holes as zeros. */
+	int (*data)(void *arg, const unsigned char *p, size_t n, struct sg_error *e);
+	/* After the last byte (complete = 1), or when the entry could not be read to its end
+	 * (complete = 0, and the walk fails). Called once after every begin that returned 1. */
+	int (*end)(void *arg, int complete, struct sg_error *e);
+	void *arg;
+} sg_walk_inspect;
 
 typedef struct sg_walker sg_walker;
 
@@ -65,6 +90,23 @@ int sg_walker_want(sg_walker *w, const char *pattern, size_t max, unsigned flags
  * by its index; callers prefix the digest. */
 int sg_walker_add_layer(sg_walker *w, const void *data, size_t len, struct sg_error *e);
 
+/* Layer bytes that are not in memory (a blob streamed from a store, a directory packed on
+ * the fly). open starts layer `layer` (*stream goes to read and close); read gives the next
+ * bytes, borrowed until the next read: their count, 0 at the end, <0 with e set; close ends
+ * the stream, told the walker's result so far (0, or <0 with e set), and returns the
+ * result to report: it may replace e (a digest checked only after the last byte explains a
+ * broken tar better than libarchive can). close is called once for every open that
+ * succeeded. */
+typedef struct sg_walk_source {
+	int (*open)(void *arg, size_t layer, void **stream, struct sg_error *e);
+	long (*read)(void *stream, const void **data, struct sg_error *e);
+	int (*close)(void *stream, int err, struct sg_error *e);
+	void *arg;
+} sg_walk_source;
+
+/* sg_walker_add_layer with the bytes from src, opened as the next layer's index. */
+int sg_walker_add_layer_from(sg_walker *w, const sg_walk_source *src, struct sg_error *e);
+
 /* Fills out with layer `layer`'s blob again (for the rare second pass). */
 typedef int (*sg_walk_fetch_fn)(void *arg, size_t layer, sg_buf *out, struct sg_error *e);
 
@@ -72,6 +114,8 @@ typedef int (*sg_walk_fetch_fn)(void *arg, size_t layer, sg_buf *out, struct sg_
  * whose targets were not read in the first pass are read now, by re-reading only the
  * layers that hold those targets through fetch. fetch may be NULL (then they stay unread). */
 int sg_walker_finish(sg_walker *w, sg_walk_fetch_fn fetch, void *arg, struct sg_error *e);
+/* The same, reading the layers again from src (may be NULL). */
+int sg_walker_finish_from(sg_walker *w, const sg_walk_source *src, struct sg_error *e);
 
 typedef struct sg_wstat {
 	sg_wtype type;

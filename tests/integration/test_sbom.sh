@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # sigil sbom on a two-layer Debian-like image built from tests/data/sbom/ (real dpkg entries,
 # md5sums and copyright files of Debian 12): the upper layer removes a package with
-# whiteouts and upgrades another. Checks the SPDX against the 2.3 JSON schema, the package
+# whiteouts and upgrades another. An image with the Go, Rust and Java fixtures of
+# tests/data/sbom/bin (and Debian's docker-registry, a real Go binary, when installed): its
+# upper layer deletes one binary and replaces another. CycloneDX 1.6 checked against the
+# schema of @cyclonedx/cyclonedx-library (tests/js); --attest then verify-attestation. Checks the SPDX against the 2.3 JSON schema, the package
 # set, purls, licences, files and layers; byte-identical output; an index with platforms;
 # a registry copy; and broken or hostile layers.
 . "$(dirname "$0")/harness.sh"
@@ -352,7 +355,7 @@ expect_error 2 "bad --platform" "not OS/ARCH" sbom --platform linux "$IMG"
 # ---- usage and operational errors: one line, exit 2 ----
 expect_error 2 "no image" "no image given" sbom
 expect_error 2 "two images" "one image at a time" sbom "$IMG" "$IMG"
-expect_error 2 "CycloneDX not yet" "must be spdx-json" sbom --format cyclonedx-json "$IMG"
+expect_error 2 "unknown format" "must be spdx-json or cyclonedx-json" sbom --format xml "$IMG"
 expect_error 2 "unknown option" "unknown option" sbom --bogus "$IMG"
 expect_error 2 "missing layout" "oci-layout\|not found\|No such" sbom "oci:$T/nowhere:v1"
 SOURCE_DATE_EPOCH=yesterday expect_error 2 "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" sbom "$IMG"
@@ -432,7 +435,8 @@ json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.
            "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}, open(out + "/index.json", "w"))
 PY
 for k in truncated escape sparse garbage; do "$PY" "$T/mkhostile.py" "$k" "$T/$k"; done
-expect_error 2 "truncated gzip layer" "blob sha256:.*layer 0" sbom "oci:$T/truncated:v1"
+expect_error 2 "truncated gzip layer" "blob sha256:.*layer 0\|layer 0 (sha256:.*gzip" \
+	sbom "oci:$T/truncated:v1"
 expect_error 2 "a layer that is not a tar" "blob sha256:.*layer 0" sbom "oci:$T/garbage:v1"
 expect 0 "'../' entries, escaping symlinks, garbage in dpkg status: warnings" \
 	sbom "oci:$T/escape:v1"
@@ -448,6 +452,227 @@ check "nothing on stderr with --quiet" test ! -s "$T/err"
 start=$(date +%s)
 expect 0 "a 10 GB sparse file entry" sbom "oci:$T/sparse:v1"
 check "the sparse entry takes no time" test $(($(date +%s) - start)) -lt 20
+
+# ---- Go and Rust binaries, Java archives; CycloneDX; --attest ----
+BIN="$DATA/bin"
+mkdir -p "$T/binroot" "$T/binup/usr/bin"
+cp -a "$DATA/base/." "$T/binroot/"
+mkdir -p "$T/binroot/usr/bin" "$T/binroot/usr/local/bin" "$T/binroot/opt/app" "$T/binroot/home/u"
+install -m 755 "$BIN/go-inline-le64.elf" "$T/binroot/usr/bin/gotool"
+install -m 755 "$BIN/go-ptr-le64.elf" "$T/binroot/usr/bin/gone"
+install -m 755 "$BIN/rust-audit.elf" "$T/binroot/usr/local/bin/rusty"
+install -m 644 "$BIN/go-nosections.elf" "$T/binroot/home/u/not-a-program"
+install -m 644 "$BIN/app-1.0.0.jar" "$T/binroot/opt/app/app-1.0.0.jar"
+REAL_GO=/usr/bin/docker-registry # a real Go binary (Debian's, go1.19), when the machine has it
+[ -f "$REAL_GO" ] && install -m 755 "$REAL_GO" "$T/binroot/usr/bin/docker-registry"
+# the upper layer deletes one Go binary and replaces the other
+: >"$T/binup/usr/bin/.wh.gone"
+install -m 755 "$BIN/go-ptr-be32.elf" "$T/binup/usr/bin/gotool"
+"$PY" "$ROOT/scripts/mkimage.py" "$T/binroot" "$T/bin" v1 --layer "$T/binup" >/dev/null
+BINIMG="oci:$T/bin:v1"
+
+cat >"$T/bincheck.py" <<'PY'
+import json, os, sys
+
+mode, path = sys.argv[1], sys.argv[2]
+doc = json.load(open(path))
+
+
+def fail(msg):
+    sys.exit("FAIL: " + msg)
+
+
+if mode == "spdx":
+    real_go = sys.argv[3] == "1"
+    pk = {}
+    for p in doc["packages"]:
+        for r in p.get("externalRefs", []):
+            if r["referenceType"] == "purl":
+                pk.setdefault(r["referenceLocator"], []).append(p)
+    ids = {p["SPDXID"]: p for p in doc["packages"]}
+    rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+            for r in doc["relationships"]}
+
+    def one(purl, evidence, layer):
+        ps = pk.get(purl, [])
+        if len(ps) != 1:
+            fail("%d packages with purl %s" % (len(ps), purl))
+        p = ps[0]
+        if not p["sourceInfo"].endswith(": /" + evidence) and ": /" + evidence + "," not in p["sourceInfo"]:
+            fail("%s sourceInfo %s" % (purl, p["sourceInfo"]))
+        if "sigil:evidence-layer %d " % layer not in json.dumps(p["annotations"]):
+            fail("%s: not from layer %d" % (purl, layer))
+        return p
+
+    main = one("pkg:golang/example.org/ppc@v1.4.0", "usr/bin/gotool", 1)
+    errs = one("pkg:golang/github.com/pkg/errors@v0.9.1", "usr/bin/gotool", 1)
+    std = one("pkg:golang/stdlib@1.16.4", "usr/bin/gotool", 1)
+    if std["licenseDeclared"] != "BSD-3-Clause":
+        fail("stdlib licence " + std["licenseDeclared"])
+    for dep in (errs, std):
+        if (dep["SPDXID"], "DEPENDENCY_OF", main["SPDXID"]) not in rels:
+            fail(dep["name"] + " is not DEPENDENCY_OF the main module")
+    if not main["sourceInfo"].startswith("acquired package info from go module information: "):
+        fail("go sourceInfo " + main["sourceInfo"])
+    # the deleted binary, the replaced one's old modules, a file without an exec bit: nothing
+    for gone in ("pkg:golang/stdlib@1.17.13", "pkg:golang/stdlib@1.22.1", "pkg:golang/stdlib@1.21.5",
+                 "pkg:golang/github.com/burntsushi/toml@v1.3.2"):
+        if gone in pk:
+            fail(gone + " is listed")
+    app = one("pkg:cargo/app@0.1.0", "usr/local/bin/rusty", 0)
+    serde = one("pkg:cargo/serde@1.0.188", "usr/local/bin/rusty", 0)
+    one("pkg:cargo/itoa@1.0.9", "usr/local/bin/rusty", 0)
+    if "pkg:cargo/serde_derive@1.0.188" in pk:
+        fail("a build dependency is listed")
+    if (serde["SPDXID"], "DEPENDENCY_OF", app["SPDXID"]) not in rels:
+        fail("serde is not DEPENDENCY_OF app")
+    jar = one("pkg:maven/com.acme/app@1.0.0", "opt/app/app-1.0.0.jar", 0)
+    lang3 = one("pkg:maven/org.apache.commons/commons-lang3@3.12.0", "opt/app/app-1.0.0.jar", 0)
+    one("pkg:maven/com.google.code.gson/gson@2.10.1", "opt/app/app-1.0.0.jar", 0)
+    if (lang3["SPDXID"], "DEPENDENCY_OF", jar["SPDXID"]) not in rels:
+        fail("commons-lang3 is not DEPENDENCY_OF app.jar")
+    if "app-1.0.0.jar:BOOT-INF/lib/commons-lang3-3.12.0.jar" not in lang3["sourceInfo"]:
+        fail("nested location " + lang3["sourceInfo"])
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    for p in (main, app, jar, lang3):
+        if (img["SPDXID"], "CONTAINS", p["SPDXID"]) not in rels:
+            fail("the image does not contain " + p["name"])
+    if real_go:
+        # Debian builds it in GOPATH mode: the build info has the Go version and the main
+        # package's path, no modules; 20 MB, its build info 115 KB into the data segment
+        std = [p for u, ps in pk.items() for p in ps
+               if u.startswith("pkg:golang/stdlib@") and "docker-registry" in p["sourceInfo"]]
+        if len(std) != 1 or not std[0]["versionInfo"].startswith("go1."):
+            fail("docker-registry: stdlib %s" % [p["versionInfo"] for p in std])
+
+elif mode == "cdx":
+    # against the CycloneDX 1.6 schema from @cyclonedx/cyclonedx-library, refs resolved locally
+    import jsonschema, referencing
+    sdir = sys.argv[3]
+    res = {}
+    for name, f in (("bom-1.6.schema.json", "bom-1.6.SNAPSHOT.schema.json"),
+                    ("spdx.schema.json", "spdx.SNAPSHOT.schema.json"),
+                    ("jsf-0.82.schema.json", "jsf-0.82.SNAPSHOT.schema.json")):
+        res[name] = json.load(open(os.path.join(sdir, f)))
+    reg = referencing.Registry()
+    for name, s in res.items():
+        r = referencing.Resource.from_contents(s, default_specification=referencing.jsonschema.DRAFT7)
+        reg = reg.with_resource(name, r).with_resource("http://cyclonedx.org/schema/" + name, r)
+        if "$id" in s:
+            reg = reg.with_resource(s["$id"], r)
+    schema = res["bom-1.6.schema.json"]
+    v = jsonschema.validators.validator_for(schema)(schema, registry=reg,
+                                                    format_checker=jsonschema.FormatChecker())
+    errs = sorted(v.iter_errors(doc), key=str)
+    if errs:
+        fail("%d CycloneDX schema errors, first: %s at %s" % (len(errs), errs[0].message,
+                                                              list(errs[0].absolute_path)))
+    spdx = json.load(open(sys.argv[4]))
+    sp = sorted(r["referenceLocator"] for p in spdx["packages"] for r in p.get("externalRefs", [])
+                if r["referenceType"] == "purl" and p.get("primaryPackagePurpose") != "CONTAINER")
+    cp = sorted(c["purl"] for c in doc["components"] if "purl" in c)
+    if sp != cp:
+        fail("purls differ from the SPDX document: %s" % sorted(set(sp) ^ set(cp)))
+    if doc["metadata"]["component"]["purl"] != [r["referenceLocator"] for p in spdx["packages"]
+                                               if p.get("primaryPackagePurpose") == "CONTAINER"
+                                               for r in p["externalRefs"]][0]:
+        fail("image purl")
+    refs = [c["bom-ref"] for c in doc["components"]] + [doc["metadata"]["component"]["bom-ref"]]
+    if len(refs) != len(set(refs)) or sorted(d["ref"] for d in doc["dependencies"]) != sorted(refs):
+        fail("bom-refs not unique, or not each once in dependencies")
+    for d in doc["dependencies"]:
+        for t in d.get("dependsOn", []):
+            if t not in refs:
+                fail("dependsOn an unknown ref " + t)
+    os_ = [c for c in doc["components"] if c["type"] == "operating-system"]
+    if [(c["name"], c.get("version")) for c in os_] != [("debian", "12.11")]:
+        fail("OS component %s" % os_)
+    if doc["metadata"]["timestamp"] != "2000-01-01T00:00:00Z" or \
+            not doc["serialNumber"].startswith("urn:uuid:"):
+        fail("timestamp or serialNumber")
+    if len(sys.argv) < 6:
+        sys.exit(0)
+    byp = {c["purl"]: c for c in doc["components"] if "purl" in c}
+    main = byp["pkg:golang/example.org/ppc@v1.4.0"]
+    if main["type"] != "application" or byp["pkg:golang/stdlib@1.16.4"]["type"] != "library":
+        fail("component types")
+    dep = [d for d in doc["dependencies"] if d["ref"] == main["bom-ref"]][0]
+    if byp["pkg:golang/stdlib@1.16.4"]["bom-ref"] not in dep.get("dependsOn", []):
+        fail("main module does not depend on stdlib")
+    if main["evidence"]["occurrences"] != [{"location": "/usr/bin/gotool"}]:
+        fail("evidence %s" % main["evidence"])
+    props = {p["name"]: p["value"] for p in main["properties"]}
+    if not props.get("sigil:evidence-layer", "").startswith("1 sha256:"):
+        fail("layer property %s" % props)
+    if byp["pkg:golang/stdlib@1.16.4"]["licenses"] != [{"expression": "BSD-3-Clause"}]:
+        fail("licence")
+
+elif mode == "predicate":
+    # the envelopes verify-attestation printed: one of the wanted type, its predicate = the SBOM
+    import base64
+    want_type, sbom = sys.argv[3], json.load(open(sys.argv[4]))
+    found = 0
+    for line in open(path):
+        env = json.loads(line)
+        st = json.loads(base64.b64decode(env["payload"]))
+        if st["predicateType"] == want_type:
+            found += 1
+            if st["predicate"] != sbom:
+                fail("the predicate is not the SBOM")
+    if found != 1:
+        fail("%d attestations of type %s" % (found, want_type))
+PY
+bincheck() { "$PY" "$T/bincheck.py" "$@"; }
+
+real=0
+[ -f "$REAL_GO" ] && real=1
+start=$(date +%s%N)
+expect 0 "sbom of an image with Go, Rust and Java packages" sbom --output "$T/bin.json" "$BINIMG"
+echo "# sbom of the binaries image: $((($(date +%s%N) - start) / 1000000)) ms (real Go binary: $real)"
+check "bin: valid SPDX 2.3" sbomcheck schema "$T/bin.json" "$SCHEMA"
+check "bin: golang, cargo, maven purls; deleted and replaced binaries give nothing" \
+	bincheck spdx "$T/bin.json" "$real"
+check "bin: one warning, the nested jar that is not a zip" \
+	grep -q "warning: java: opt/app/app-1.0.0.jar (layer 0): 1 nested archive skipped: .*broken-1.0.jar" "$T/err"
+check "bin: no other warning" test "$(wc -l <"$T/err")" -eq 1
+expect 0 "bin: second run" sbom --quiet "$BINIMG"
+check "bin: byte-identical output" cmp -s "$T/bin.json" "$T/out"
+
+# CycloneDX 1.6: same content, valid against the schema shipped by @cyclonedx/cyclonedx-library
+expect 0 "CycloneDX of the binaries image" sbom --format cyclonedx-json --output "$T/bin.cdx.json" "$BINIMG"
+expect 0 "CycloneDX second run" sbom --quiet --format cyclonedx-json "$BINIMG"
+check "CycloneDX: byte-identical output" cmp -s "$T/bin.cdx.json" "$T/out"
+CDX_SCHEMAS="$ROOT/tests/js/node_modules/@cyclonedx/cyclonedx-library/res/schema"
+if [ ! -f "$CDX_SCHEMAS/bom-1.6.SNAPSHOT.schema.json" ]; then
+	. "$ROOT/tests/js/lib.sh"
+	sigstore_js_setup >&2 || true
+fi
+check "CycloneDX schema files installed (tests/js: npm ci)" test -f "$CDX_SCHEMAS/bom-1.6.SNAPSHOT.schema.json"
+check "CycloneDX: valid 1.6, same purls as SPDX, types, dependencies, evidence, layers" \
+	bincheck cdx "$T/bin.cdx.json" "$CDX_SCHEMAS" "$T/bin.json" bin
+expect 0 "CycloneDX of the language image" sbom --format cyclonedx-json --output "$T/lang.cdx.json" "oci:$T/lang:v1"
+check "CycloneDX (lang): valid 1.6, same purls as SPDX (owned packages too)" \
+	bincheck cdx "$T/lang.cdx.json" "$CDX_SCHEMAS" "$T/lang.json"
+
+# --attest: the SBOM signed and attached in one step, then verified with verify-attestation
+export COSIGN_PASSWORD=test-pass
+"$SIGIL" generate-key-pair --output-key-prefix "$T/sk" 2>/dev/null
+"$SIGIL" generate-key-pair --output-key-prefix "$T/sk2" 2>/dev/null
+cp -r "$T/bin" "$T/binatt"
+expect_error 2 "--attest without --key" "needs --key" sbom --attest "oci:$T/binatt:v1"
+expect_error 2 "--key without --attest" "is for --attest" sbom --key "$T/sk.key" "oci:$T/binatt:v1"
+expect_error 2 "--attest on a dir:" "registry or oci" sbom --attest --key "$T/sk.key" "dir:$T/binroot"
+expect 0 "sbom --attest" sbom --attest --key "$T/sk.key" --output "$T/att.json" "oci:$T/binatt:v1"
+check "--attest: the SBOM written as without --attest" sbomcheck same-content "$T/att.json" "$T/bin.json"
+check "--attest: stdout empty with --output" test ! -s "$T/out"
+expect 0 "verify-attestation --type spdxjson" verify-attestation --key "$T/sk.pub" --type spdxjson "oci:$T/binatt:v1"
+check "the attested predicate is the SBOM" bincheck predicate "$T/out" https://spdx.dev/Document "$T/att.json"
+expect 0 "sbom --attest CycloneDX, sigstore bundle" sbom --attest --key "$T/sk.key" \
+	--format cyclonedx-json --bundle-format sigstore --output "$T/att.cdx.json" "oci:$T/binatt:v1"
+expect 0 "verify-attestation --type cyclonedx" verify-attestation --key "$T/sk.pub" --type cyclonedx "oci:$T/binatt:v1"
+check "the attested CycloneDX predicate is the SBOM" bincheck predicate "$T/out" https://cyclonedx.org/bom "$T/att.cdx.json"
+expect_error 1 "verify-attestation with another key fails" "" \
+	verify-attestation --key "$T/sk2.pub" --type spdxjson "oci:$T/binatt:v1"
 
 # ---- the same image in a registry ----
 start_registry

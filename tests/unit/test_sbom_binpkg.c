@@ -3,7 +3,9 @@
  * layouts, ELF32/ELF64, both byte orders, with and without section headers), a
  * cargo-auditable section, Java archives with nested archives; and broken ones side by side
  * (truncated, offsets out of range, decompression bombs, garbage), plus every truncation and
- * random byte flips of the good ones, which must fail cleanly or succeed, never crash. */
+ * random byte flips of the good ones, which must fail cleanly or succeed, never crash.
+ * Then the wiring (cat_bin.c): the fixtures inside layers streamed through the walker, where
+ * a later layer deletes or replaces some, and an ELF file large enough to be read in part. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include "binpkg.h"
+#include "catalog.h"
+#include "walker.h"
 #include "buf.h"
 #include "err.h"
 
@@ -479,6 +485,332 @@ static void test_mangled(void **state)
 	mangle(sg_binpkg_java, "deep.jar", 5);
 }
 
+
+/* ---- the wiring: fixtures in layers, through the walker (cat_bin.c) ---- */
+
+struct tent {
+	char type;         /* 'f' file, 'w' whiteout (path is the .wh. entry), 'h' hardlink */
+	const char *path;
+	const char *fixture; /* file: the fixture's name; hardlink: the target */
+	unsigned mode;
+};
+
+/* A plain tar layer of the entries; fixtures read from data_dir; big (may be NULL) is the
+ * content of the entry whose fixture is "BIG". */
+static void mklayer(sg_buf *out, const struct tent *ents, const sg_buf *big)
+{
+	size_t cap = 16u << 20, used = 0;
+	unsigned char *buf = malloc(cap);
+	struct archive *a = archive_write_new();
+	struct archive_entry *e;
+
+	assert_non_null(buf);
+	assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	for (; ents->path; ents++) {
+		sg_buf b = SG_BUF_INIT(0);
+		int own = 0;
+
+		e = archive_entry_new();
+		archive_entry_set_pathname(e, ents->path);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, ents->mode ? ents->mode : 0644);
+		if (ents->type == 'h') {
+			archive_entry_set_hardlink(e, ents->fixture);
+		} else if (ents->type == 'f') {
+			if (!strcmp(ents->fixture, "BIG")) {
+				b = *big;
+			} else {
+				load(&b, ents->fixture);
+				own = 1;
+			}
+			archive_entry_set_size(e, (la_int64_t)b.len);
+		} else {
+			archive_entry_set_size(e, 0);
+		}
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (ents->type == 'f')
+			assert_int_equal(archive_write_data(a, b.data, b.len), (la_ssize_t)b.len);
+		archive_entry_free(e);
+		if (own)
+			sg_buf_release(&b);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	out->data = buf;
+	out->len = used;
+	out->max = cap;
+}
+
+struct wfx {
+	int warnings;
+	char last[1200];
+};
+
+static void wwarn(void *arg, const char *msg)
+{
+	struct wfx *f = arg;
+
+	f->warnings++;
+	snprintf(f->last, sizeof(f->last), "%s", msg);
+}
+
+/* Streams the layers through a walker with the binary cataloger; the catalog, finished. */
+static void walk_layers(sg_catalog *c, struct wfx *f, const struct tent *const *layers,
+			size_t n, const sg_buf *big)
+{
+	sg_walk_opts wo = { 0 };
+	sg_walker *w = NULL;
+	sg_bincat *bc = NULL;
+	sg_error e = { 0, "" };
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(sg_bincat_new(&bc, wwarn, f, &e), 0);
+	wo.warn = wwarn;
+	wo.warn_arg = f;
+	wo.inspect = sg_bincat_inspector(bc);
+	assert_int_equal(sg_walker_new(&w, &wo, &e), 0);
+	for (i = 0; i < n; i++) {
+		sg_buf l;
+
+		mklayer(&l, layers[i], big);
+		if (sg_walker_add_layer(w, l.data, l.len, &e) < 0)
+			fail_msg("layer %zu: %s", i, e.msg);
+		free(l.data);
+	}
+	if (sg_walker_finish(w, NULL, NULL, &e) < 0 || sg_cat_bin(c, w, bc, &e) < 0 ||
+	    sg_catalog_finish(c, w, &e) < 0)
+		fail_msg("%s", e.msg);
+	sg_bincat_free(bc);
+	sg_walker_free(w);
+}
+
+/* The package with this purl found in file evidence (any file when NULL). */
+static const sg_pkg *by_purl(const sg_catalog *c, const char *purl, const char *evidence)
+{
+	const sg_pkg *hit = NULL;
+	size_t i;
+
+	for (i = 0; i < c->npkgs; i++)
+		if (c->pkgs[i].purl && !strcmp(c->pkgs[i].purl, purl) &&
+		    (!evidence || !strcmp(c->pkgs[i].evidence[0], evidence))) {
+			if (hit)
+				fail_msg("%s twice: %s (layer %zu), %s (layer %zu)", purl, hit->evidence[0],
+					 hit->evidence_layer, c->pkgs[i].evidence[0], c->pkgs[i].evidence_layer);
+			hit = &c->pkgs[i];
+		}
+	return hit;
+}
+
+static const sg_pkg *must(const sg_catalog *c, const char *purl, const char *evidence,
+			  size_t layer)
+{
+	const sg_pkg *p = by_purl(c, purl, evidence);
+
+	if (!p)
+		fail_msg("no %s", purl);
+	assert_true(p->nevidence >= 1);
+	assert_string_equal(p->evidence[0], evidence);
+	assert_int_equal(p->evidence_layer, layer);
+	return p;
+}
+
+static int depends(const sg_catalog *c, const sg_pkg *p, const sg_pkg *dep)
+{
+	size_t i;
+
+	for (i = 0; i < p->ndeps; i++)
+		if (&c->pkgs[p->deps[i]] == dep)
+			return 1;
+	return 0;
+}
+
+static void test_wiring(void **state)
+{
+	static const struct tent l0[] = {
+		{ 'f', "usr/bin/tool", "go-inline-le64.elf", 0755 },
+		{ 'f', "usr/bin/gone", "go-ptr-le64.elf", 0755 },
+		{ 'f', "usr/local/bin/rusty", "rust-audit.elf", 0755 },
+		{ 'f', "usr/lib/x86_64-linux-gnu/libgo.so", "go-nosections.elf", 0644 },
+		{ 'f', "home/u/not-installed", "go-ptr-be32.elf", 0644 }, /* no exec bit, no bin dir */
+		{ 'f', "opt/app/app-1.0.0.jar", "app-1.0.0.jar", 0644 },
+		{ 'f', "opt/app/notes.txt", "app-1.0.0.jar", 0644 },  /* a zip not named as an archive */
+		{ 'f', "opt/app/old.jar", "pom-only.jar", 0644 },
+		{ 'f', "opt/app/broken.jar", "truncated.jar", 0644 },
+		{ 0, NULL, NULL, 0 },
+	};
+	static const struct tent l1[] = {
+		{ 'w', "usr/bin/.wh.gone", NULL, 0 },
+		{ 'f', "usr/bin/tool", "go-ptr-be32.elf", 0755 }, /* replaced: the new one counts */
+		{ 'f', "opt/app/old.jar", "not-a-zip.jar", 0644 }, /* replaced by something else */
+		{ 0, NULL, NULL, 0 },
+	};
+	const struct tent *layers[] = { l0, l1 };
+	struct wfx f = { 0, "" };
+	sg_catalog c;
+	const sg_pkg *app, *serde, *itoa, *ppc, *errs, *std, *jar, *lang3;
+	size_t i;
+
+	(void)state;
+	walk_layers(&c, &f, layers, 2, NULL);
+	/* the replaced tool: layer 1's binary, none of layer 0's modules */
+	ppc = must(&c, "pkg:golang/example.org/ppc@v1.4.0", "usr/bin/tool", 1);
+	errs = must(&c, "pkg:golang/github.com/pkg/errors@v0.9.1", "usr/bin/tool", 1);
+	std = must(&c, "pkg:golang/stdlib@1.16.4", "usr/bin/tool", 1);
+	assert_true(ppc->main && !errs->main);
+	assert_string_equal(ppc->type, "golang");
+	assert_true(depends(&c, ppc, errs) && depends(&c, ppc, std) && !depends(&c, errs, ppc));
+	assert_string_equal(std->license, "BSD-3-Clause");
+	assert_null(by_purl(&c, "pkg:golang/github.com/burntsushi/toml@v1.3.2", NULL));
+	/* the deleted one: nothing (its stdlib version was 1.17.13) */
+	assert_null(by_purl(&c, "pkg:golang/stdlib@1.17.13", NULL));
+	/* a shared object without an exec bit under lib: read; a file elsewhere without one: not */
+	must(&c, "pkg:golang/stdlib@1.21.5", "usr/lib/x86_64-linux-gnu/libgo.so", 0);
+	/* the crate graph, build dependencies left out */
+	app = must(&c, "pkg:cargo/app@0.1.0", "usr/local/bin/rusty", 0);
+	serde = must(&c, "pkg:cargo/serde@1.0.188", "usr/local/bin/rusty", 0);
+	itoa = must(&c, "pkg:cargo/itoa@1.0.9", "usr/local/bin/rusty", 0);
+	assert_null(by_purl(&c, "pkg:cargo/serde_derive@1.0.188", NULL));
+	assert_true(app->main && depends(&c, app, serde) && depends(&c, app, itoa));
+	/* the archive, its nested archives and pom.properties */
+	jar = must(&c, "pkg:maven/com.acme/app@1.0.0", "opt/app/app-1.0.0.jar", 0);
+	lang3 = must(&c, "pkg:maven/org.apache.commons/commons-lang3@3.12.0", "opt/app/app-1.0.0.jar", 0);
+	assert_true(jar->main && depends(&c, jar, lang3));
+	assert_int_equal(lang3->nevidence, 2);
+	assert_string_equal(lang3->evidence[1],
+			    "opt/app/app-1.0.0.jar:BOOT-INF/lib/commons-lang3-3.12.0.jar");
+	assert_string_equal(lang3->type, "maven");
+	/* the replaced old.jar and notes.txt: nothing; every package from a file still there */
+	assert_null(by_purl(&c, "pkg:maven/io.netty/netty-common@4.1.100.Final", NULL));
+	for (i = 0; i < c.npkgs; i++) {
+		assert_string_not_equal(c.pkgs[i].evidence[0], "opt/app/notes.txt");
+		assert_string_not_equal(c.pkgs[i].evidence[0], "home/u/not-installed");
+		assert_string_not_equal(c.pkgs[i].evidence[0], "usr/bin/gone");
+	}
+	/* warnings: the truncated jar (layer 0), the nested garbage in app.jar */
+	assert_true(f.warnings >= 2);
+	sg_catalog_release(&c);
+}
+
+/* Deleted by a whiteout of its directory, brought back by a hardlink: the hardlink does not
+ * carry the results (its content was read under the other name). */
+static void test_wiring_dirs(void **state)
+{
+	static const struct tent l0[] = {
+		{ 'f', "opt/x/bin/a", "go-inline-le64.elf", 0755 },
+		{ 'f', "opt/y/bin/b", "rust-audit.elf", 0755 },
+		{ 0, NULL, NULL, 0 },
+	};
+	static const struct tent l1[] = {
+		{ 'w', "opt/.wh.x", NULL, 0 },
+		{ 'f', "opt/y/bin/b", "go-ptr-le64.elf", 0755 },
+		{ 'h', "opt/y/bin/c", "opt/y/bin/b", 0755 },
+		{ 0, NULL, NULL, 0 },
+	};
+	const struct tent *layers[] = { l0, l1 };
+	struct wfx f = { 0, "" };
+	sg_catalog c;
+	size_t i;
+
+	(void)state;
+	walk_layers(&c, &f, layers, 2, NULL);
+	for (i = 0; i < c.npkgs; i++) {
+		assert_string_equal(c.pkgs[i].type, "golang");
+		assert_string_equal(c.pkgs[i].evidence[0], "opt/y/bin/b");
+		assert_int_equal(c.pkgs[i].evidence_layer, 1);
+	}
+	assert_int_equal(c.npkgs, 3); /* example.org/ppc, pkg/errors, stdlib */
+	assert_int_equal(f.warnings, 0);
+	sg_catalog_release(&c);
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* go-inline-le64.elf with pad bytes of "code" inserted after its headers, every file offset
+ * behind them moved (addresses unchanged): a binary over SG_BIN_WHOLE whose build info
+ * lies far past SG_BIN_HEAD, read in part. */
+static void padded_elf(sg_buf *out, size_t pad)
+{
+	const size_t at = 176; /* after the ELF header and two program headers (mkfixtures.py) */
+	sg_buf b;
+	unsigned char *d;
+	uint64_t shoff, off;
+	size_t i;
+
+	load(&b, "go-inline-le64.elf");
+	d = malloc(b.len + pad);
+	assert_non_null(d);
+	memcpy(d, b.data, at);
+	memset(d + at, 0xcc, pad);
+	memcpy(d + at + pad, b.data + at, b.len - at);
+	for (i = 0; i < (size_t)(d[0x38] | d[0x39] << 8); i++) {
+		unsigned char *ph = d + get64(d + 0x20) + i * 56 + 8;
+
+		if ((off = get64(ph)) >= at)
+			put64(ph, off + pad);
+	}
+	shoff = get64(d + 0x28) + pad;
+	put64(d + 0x28, shoff);
+	for (i = 0; i < (size_t)(d[0x3c] | d[0x3d] << 8); i++) {
+		unsigned char *sh = d + shoff + i * 64 + 24;
+
+		if ((off = get64(sh)) >= at)
+			put64(sh, off + pad);
+	}
+	out->data = d;
+	out->len = b.len + pad;
+	sg_buf_release(&b);
+	out->max = out->len;
+}
+
+static void test_wiring_big(void **state)
+{
+	static const struct tent l0[] = {
+		{ 'f', "usr/bin/big", "BIG", 0755 },
+		{ 0, NULL, NULL, 0 },
+	};
+	const struct tent *layers[] = { l0 };
+	struct wfx f = { 0, "" };
+	sg_catalog c;
+	sg_buf big;
+	sg_binpkgs direct = { 0 };
+	sg_error e = { 0, "" };
+
+	(void)state;
+	padded_elf(&big, 3u << 20);
+	assert_true(big.len > SG_BIN_WHOLE);
+	/* the padded file is a valid Go binary in memory ... */
+	if (sg_binpkg_go(&direct, big.data, big.len, &e) != 0)
+		fail_msg("padded: %s", e.msg);
+	/* ... and read in part as it streams, it gives the same modules */
+	walk_layers(&c, &f, layers, 1, &big);
+	assert_int_equal(c.npkgs, direct.n);
+	must(&c, "pkg:golang/github.com/acme/tool@v0.0.0-20240301123456-0123456789ab%2Bdirty",
+	     "usr/bin/big", 0);
+	must(&c, "pkg:golang/gopkg.in/yaml.v3@v3.0.1", "usr/bin/big", 0);
+	assert_int_equal(f.warnings, 0);
+	sg_binpkgs_release(&direct);
+	sg_catalog_release(&c);
+	free(big.data);
+}
+
 int main(void)
 {
 	const char *d = getenv("SIGIL_TEST_DATA");
@@ -494,6 +826,9 @@ int main(void)
 		cmocka_unit_test(test_java_names),
 		cmocka_unit_test(test_java_bad),
 		cmocka_unit_test(test_mangled),
+		cmocka_unit_test(test_wiring),
+		cmocka_unit_test(test_wiring_dirs),
+		cmocka_unit_test(test_wiring_big),
 	};
 
 	snprintf(data_dir, sizeof(data_dir), "%s/sbom/bin", d ? d : "tests/data");
