@@ -763,7 +763,7 @@ static int str_list(struct pctx *c, const yaml_node_t *n, const char *what, int 
 		    char ***out, size_t *nout)
 {
 	size_t cnt = 1, i;
-	const char *s, *why;
+	const char *s = NULL, *why;
 	char b[64];
 	int err;
 
