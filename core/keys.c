@@ -49,7 +49,28 @@ static void sfree(void *p, size_t n)
 	sodium_free(p);
 }
 
+/* Wipes the stack below the caller. libsodium 1.0.18 leaves secrets in dead stack frames:
+ * XSalsa20 the last partial block of a plaintext, crypto_sign_seed_keypair the seed
+ * (test_secrets.sh finds them); 1.0.19 has sodium_stackzero() for this. */
+__attribute__((noinline)) void sg_burn_stack(void)
+{
+	unsigned char buf[16384];
+
+	sodium_memzero(buf, sizeof(buf));
+	__asm__ __volatile__("" : : "r"(buf) : "memory");
+}
+
 /* ---- sg_privkey: PKCS#8 DER in guarded memory ---- */
+
+/* Go's x509.MarshalPKCS8PrivateKey layout for P-256: the public point follows d. */
+static const unsigned char p256_head[] = {
+	0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
+	0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04,
+	0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20
+};
+static const unsigned char p256_mid[] = { 0xa1, 0x44, 0x03, 0x42, 0x00 };
+#define P256_PKCS8_LEN (sizeof(p256_head) + 32 + sizeof(p256_mid) + 65)
+
 
 static sg_privkey *privkey_new(sg_key_alg alg, size_t derlen)
 {
@@ -78,14 +99,49 @@ void sg_privkey_der_close(const sg_privkey *k)
 	sodium_mprotect_noaccess(k->der);
 }
 
+/* Offsets in the canonical P-256 PKCS#8 (p256_head below): d, then the public point. */
+#define P256_D_OFF 36
+#define P256_PUB_OFF 73
+
+/* An OpenSSL P-256 key for signing, made from d and the public point with EVP_PKEY_fromdata
+ * rather than by parsing DER: OpenSSL's DER decoders copy the key into buffers they free
+ * without wiping (tests/integration/test_secrets.sh finds them). d goes in as a
+ * little-endian integer from guarded memory, and OpenSSL keeps it in a clear-freed BIGNUM. */
 EVP_PKEY *sg_privkey_evp(const sg_privkey *k, sg_error *e)
 {
-	const unsigned char *p = sg_privkey_der_open(k);
-	EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &p, (long)k->derlen);
+	char group[] = "P-256";
+	unsigned char *le = NULL, pub[65];
+	const unsigned char *der;
+	OSSL_PARAM params[4];
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk = NULL;
+	size_t i;
 
+	if (k->alg != SG_KEY_ECDSA_P256 || k->derlen != P256_PKCS8_LEN) {
+		sg_err(e, SG_EINVALID, "not a P-256 private key");
+		return NULL;
+	}
+	if (!(le = sodium_malloc(32))) {
+		sg_err(e, SG_ERROR, "out of memory");
+		return NULL;
+	}
+	der = sg_privkey_der_open(k);
+	for (i = 0; i < 32; i++)
+		le[i] = der[P256_D_OFF + 31 - i];
+	memcpy(pub, der + P256_PUB_OFF, sizeof(pub));
 	sg_privkey_der_close(k);
-	if (!pk)
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub));
+	params[2] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, le, 32);
+	params[3] = OSSL_PARAM_construct_end();
+	if (!(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEYPAIR, params) != 1) {
 		sg_err_openssl(e, SG_ERROR, "loading private key");
+		pk = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	sfree(le, 32);
 	return pk;
 }
 
@@ -134,48 +190,34 @@ static int key_alg(sg_key_alg *alg, EVP_PKEY *pk, const char *name, sg_error *e)
 		      nist ? nist : group);
 }
 
-/* Go's x509.MarshalPKCS8PrivateKey layout for P-256: the public point follows d. */
-static const unsigned char p256_head[] = {
-	0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-	0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04,
-	0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20
-};
-static const unsigned char p256_mid[] = { 0xa1, 0x44, 0x03, 0x42, 0x00 };
-#define P256_PKCS8_LEN (sizeof(p256_head) + 32 + sizeof(p256_mid) + 65)
 
-/* Writes the canonical PKCS#8 of a P-256 key into der. The public point is recomputed
- * from d, as Go's parser does: a SEC1 file may omit it, compress it, or carry a wrong one. */
-static int p256_pkcs8(unsigned char *der, EVP_PKEY *pk, const char *name, sg_error *e)
+/* Completes the canonical PKCS#8 of a P-256 key in der, whose d is in place: checks
+ * 0 < d < n and recomputes the public point from d, as Go's parser does (a SEC1 file may omit
+ * it, compress it, or carry a wrong one). d is read into a secure, clear-freed BIGNUM. */
+static int p256_finish(unsigned char *der, const char *name, sg_error *e)
 {
-	unsigned char *p = der;
 	EC_GROUP *g = NULL;
 	EC_POINT *q = NULL;
 	BN_CTX *ctx = NULL;
 	BIGNUM *d = NULL;
 	int err = 0;
 
-	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &d) ||
-	    !(g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) || !(q = EC_POINT_new(g)) ||
-	    !(ctx = BN_CTX_secure_new())) {
+	memcpy(der, p256_head, sizeof(p256_head));
+	memcpy(der + P256_D_OFF + 32, p256_mid, sizeof(p256_mid));
+	if (!(d = BN_secure_new()) || !(g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)) ||
+	    !(q = EC_POINT_new(g)) || !(ctx = BN_CTX_secure_new())) {
 		err = sg_err_openssl(e, SG_ERROR, "reading private key");
 		goto done;
 	}
 	BN_set_flags(d, BN_FLG_CONSTTIME);
-	if (BN_is_zero(d) || BN_is_negative(d) || BN_cmp(d, EC_GROUP_get0_order(g)) >= 0) {
+	if (!BN_bin2bn(der + P256_D_OFF, 32, d) || BN_is_zero(d) ||
+	    BN_cmp(d, EC_GROUP_get0_order(g)) >= 0) {
 		err = sg_err(e, SG_EINVALID, "invalid P-256 private key value");
 		goto done;
 	}
-	memcpy(p, p256_head, sizeof(p256_head));
-	p += sizeof(p256_head);
-	if (BN_bn2binpad(d, p, 32) != 32) {
-		err = sg_err(e, SG_EINVALID, "invalid P-256 private key value");
-		goto done;
-	}
-	p += 32;
-	memcpy(p, p256_mid, sizeof(p256_mid));
-	p += sizeof(p256_mid);
 	if (EC_POINT_mul(g, q, d, NULL, NULL, ctx) != 1 ||
-	    EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, p, 65, ctx) != 65)
+	    EC_POINT_point2oct(g, q, POINT_CONVERSION_UNCOMPRESSED, der + P256_PUB_OFF, 65,
+			       ctx) != 65)
 		err = sg_err_openssl(e, SG_ERROR, "computing public key");
 done:
 	if (err)
@@ -187,28 +229,23 @@ done:
 	return err;
 }
 
-/* Re-holds an OpenSSL private key as PKCS#8 DER in guarded memory, in exactly the bytes
- * Go's x509.MarshalPKCS8PrivateKey writes (138 for P-256, 48 for Ed25519). */
-static int hold_evp(sg_privkey **out, EVP_PKEY *pk, const char *name, sg_error *e)
+/* Holds a raw private key, the 32 bytes of a P-256 d or an Ed25519 seed, as canonical
+ * PKCS#8 (exactly what Go's x509.MarshalPKCS8PrivateKey writes: 138 bytes for P-256, 48 for
+ * Ed25519) in guarded memory. */
+static int hold_raw(sg_privkey **out, sg_key_alg alg, const unsigned char *raw,
+		    const char *name, sg_error *e)
 {
-	sg_privkey *k = NULL;
-	size_t seedlen = 32;
-	sg_key_alg alg;
-	int err;
+	sg_privkey *k;
+	int err = 0;
 
-	if ((err = key_alg(&alg, pk, name, e)) < 0)
-		return err;
 	if (!(k = privkey_new(alg, alg == SG_KEY_ED25519 ? SG_ED25519_PKCS8_LEN : P256_PKCS8_LEN)))
 		return sg_err(e, SG_ERROR, "%s: out of memory", name);
-	if (alg == SG_KEY_ECDSA_P256) {
-		err = p256_pkcs8(k->der, pk, name, e);
-	} else {
+	if (alg == SG_KEY_ED25519) {
 		memcpy(k->der, SG_ED25519_PKCS8_PREFIX, SG_ED25519_PKCS8_PREFIX_LEN);
-		if (!EVP_PKEY_get_raw_private_key(pk, k->der + SG_ED25519_PKCS8_PREFIX_LEN,
-						  &seedlen) || seedlen != 32) {
-			err = sg_err_openssl(e, SG_EINVALID, "invalid Ed25519 private key");
-			sg_err_prefix(e, "%s", name);
-		}
+		memcpy(k->der + SG_ED25519_PKCS8_PREFIX_LEN, raw, 32);
+	} else {
+		memcpy(k->der + P256_D_OFF, raw, 32);
+		err = p256_finish(k->der, name, e);
 	}
 	if (err) {
 		sg_privkey_free(k);
@@ -217,6 +254,67 @@ static int hold_evp(sg_privkey **out, EVP_PKEY *pk, const char *name, sg_error *
 	sg_privkey_der_close(k);
 	*out = k;
 	return 0;
+}
+
+/* Re-holds a key OpenSSL parsed (a PKCS#8 or SEC1 file that is not in the canonical layout
+ * read by hold_canonical) the same way. */
+static int hold_evp(sg_privkey **out, EVP_PKEY *pk, const char *name, sg_error *e)
+{
+	unsigned char *raw;
+	size_t rawlen = 32;
+	sg_key_alg alg;
+	BIGNUM *d = NULL;
+	int err = 0;
+
+	if ((err = key_alg(&alg, pk, name, e)) < 0)
+		return err;
+	if (!(raw = sodium_malloc(32)))
+		return sg_err(e, SG_ERROR, "%s: out of memory", name);
+	if (alg == SG_KEY_ECDSA_P256) {
+		if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_PRIV_KEY, &d) ||
+		    BN_bn2binpad(d, raw, 32) != 32)
+			err = sg_err(e, SG_EINVALID, "%s: invalid P-256 private key value", name);
+		BN_clear_free(d);
+	} else if (!EVP_PKEY_get_raw_private_key(pk, raw, &rawlen) || rawlen != 32) {
+		err = sg_err_openssl(e, SG_EINVALID, "invalid Ed25519 private key");
+		sg_err_prefix(e, "%s", name);
+	}
+	ERR_clear_error();
+	if (!err)
+		err = hold_raw(out, alg, raw, name, e);
+	sfree(raw, 32);
+	return err;
+}
+
+/* The layouts nearly every tool writes (Go, cosign, OpenSSL 3, Python's cryptography), read
+ * without OpenSSL's decoders: canonical PKCS#8 for P-256 and Ed25519, and SEC1 with the
+ * curve and the public point. Returns 1 and sets *out if der is one of them (the public point
+ * in the file is ignored, as it is recomputed), 0 if not, < 0 on an error. */
+static const unsigned char sec1_head[] = { 0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20 };
+static const unsigned char sec1_mid[] = {
+	0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+	0xa1, 0x44, 0x03, 0x42, 0x00, 0x04
+};
+
+static int hold_canonical(sg_privkey **out, const unsigned char *der, size_t len, int sec1,
+			  const char *name, sg_error *e)
+{
+	int err;
+
+	if (!sec1 && len == P256_PKCS8_LEN && !memcmp(der, p256_head, sizeof(p256_head)) &&
+	    !memcmp(der + P256_D_OFF + 32, p256_mid, sizeof(p256_mid)) &&
+	    der[P256_PUB_OFF] == 0x04)
+		err = hold_raw(out, SG_KEY_ECDSA_P256, der + P256_D_OFF, name, e);
+	else if (!sec1 && len == SG_ED25519_PKCS8_LEN &&
+		 !memcmp(der, SG_ED25519_PKCS8_PREFIX, SG_ED25519_PKCS8_PREFIX_LEN))
+		err = hold_raw(out, SG_KEY_ED25519, der + SG_ED25519_PKCS8_PREFIX_LEN, name, e);
+	else if (sec1 && len == sizeof(sec1_head) + 32 + sizeof(sec1_mid) + 64 &&
+		 !memcmp(der, sec1_head, sizeof(sec1_head)) &&
+		 !memcmp(der + sizeof(sec1_head) + 32, sec1_mid, sizeof(sec1_mid)))
+		err = hold_raw(out, SG_KEY_ECDSA_P256, der + sizeof(sec1_head), name, e);
+	else
+		return 0;
+	return err < 0 ? err : 1;
 }
 
 /* A PKCS#8 DER private key (plaintext PEM "PRIVATE KEY", or the plaintext of an
@@ -229,6 +327,8 @@ static int from_pkcs8(sg_privkey **out, const unsigned char *der, size_t len, co
 	EVP_PKEY *pk = NULL;
 	int err;
 
+	if ((err = hold_canonical(out, der, len, 0, name, e)) != 0)
+		return err < 0 ? err : 0;
 	p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, (long)len);
 	if (!p8 || p != der + len) {
 		ERR_clear_error();
@@ -258,9 +358,12 @@ static int from_sec1(sg_privkey **out, const unsigned char *der, size_t len, con
 		     sg_error *e)
 {
 	const unsigned char *p = der;
-	EVP_PKEY *pk = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, (long)len);
+	EVP_PKEY *pk;
 	int err;
 
+	if ((err = hold_canonical(out, der, len, 1, name, e)) != 0)
+		return err < 0 ? err : 0;
+	pk = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, (long)len);
 	if (!pk || p != der + len) {
 		ERR_clear_error();
 		err = sg_err(e, SG_EINVALID, "%s: invalid EC private key", name);
@@ -273,29 +376,35 @@ static int from_sec1(sg_privkey **out, const unsigned char *der, size_t len, con
 
 int sg_privkey_generate(sg_privkey **out, sg_key_alg alg, sg_error *e)
 {
-	EVP_PKEY *pk = NULL;
 	sg_privkey *k;
-	int err;
+	int err = 0, tries;
 
 	*out = NULL;
 	if ((err = sodium_ready(e)) < 0)
 		return err;
+	if (alg != SG_KEY_ED25519 && alg != SG_KEY_ECDSA_P256)
+		return sg_err(e, SG_EINVALID, "unknown key algorithm %d", (int)alg);
+	if (!(k = privkey_new(alg, alg == SG_KEY_ED25519 ? SG_ED25519_PKCS8_LEN : P256_PKCS8_LEN)))
+		return sg_err(e, SG_ERROR, "out of memory");
 	if (alg == SG_KEY_ED25519) {
-		if (!(k = privkey_new(alg, SG_ED25519_PKCS8_LEN)))
-			return sg_err(e, SG_ERROR, "out of memory");
 		memcpy(k->der, SG_ED25519_PKCS8_PREFIX, SG_ED25519_PKCS8_PREFIX_LEN);
 		randombytes_buf(k->der + SG_ED25519_PKCS8_PREFIX_LEN, 32);
-		sg_privkey_der_close(k);
-		*out = k;
-		return 0;
+	} else {
+		/* d uniform in [1, n-1] by rejection: 32 random bytes fall outside with
+		 * probability about 2^-32 */
+		for (tries = 0; tries < 64; tries++) {
+			randombytes_buf(k->der + P256_D_OFF, 32);
+			if ((err = p256_finish(k->der, "new key", e)) != SG_EINVALID)
+				break;
+		}
 	}
-	if (alg != SG_KEY_ECDSA_P256)
-		return sg_err(e, SG_EINVALID, "unknown key algorithm %d", (int)alg);
-	if (!(pk = EVP_EC_gen("P-256")))
-		return sg_err_openssl(e, SG_ERROR, "generating P-256 key");
-	err = hold_evp(out, pk, "new key", e);
-	EVP_PKEY_free(pk);
-	return err;
+	if (err) {
+		sg_privkey_free(k);
+		return err;
+	}
+	sg_privkey_der_close(k);
+	*out = k;
+	return 0;
 }
 
 /* ---- PEM ---- */
@@ -556,6 +665,7 @@ static int load_encrypted(sg_privkey **out, const struct pem *pm, const char *na
 	if (err < 0)
 		goto done;
 	rc = crypto_secretbox_open_easy(plain, x.ct, x.ctlen, x.nonce, key);
+	sg_burn_stack();
 	sfree(key, SCRYPT_KEYLEN);
 	key = NULL;
 	if (rc != 0) {
@@ -637,6 +747,7 @@ int sg_privkey_encrypt_pem_with(sg_buf *out, const sg_privkey *k, const char *pw
 		goto done;
 	crypto_secretbox_easy(ct, sg_privkey_der_open(k), k->derlen, nonce, key);
 	sg_privkey_der_close(k);
+	sg_burn_stack();
 	sfree(key, SCRYPT_KEYLEN);
 	key = NULL;
 	/* Go JSON of sslib's struct: fixed field order, no whitespace. */
@@ -712,22 +823,44 @@ done:
 	return err;
 }
 
+/* SubjectPublicKeyInfo prefixes (RFC 5480, RFC 8410); the raw public key follows. */
+static const unsigned char spki_p256[] = {
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+	0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00
+};
+static const unsigned char spki_ed25519[] = {
+	0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
+};
+
+/* The public half, taken from the canonical PKCS#8 (P-256: the point after d) or derived by
+ * libsodium (Ed25519), so that the private key never goes through OpenSSL's decoders. */
 int sg_privkey_public(sg_pubkey **out, const sg_privkey *k, sg_error *e)
 {
-	unsigned char *spki = NULL;
-	EVP_PKEY *pk;
-	int n, err;
+	unsigned char spki[sizeof(spki_p256) + 65], pk[crypto_sign_PUBLICKEYBYTES], *sk;
+	const unsigned char *der;
+	size_t n;
 
 	*out = NULL;
-	if (!(pk = sg_privkey_evp(k, e)))
-		return e ? e->code : SG_ERROR;
-	if ((n = i2d_PUBKEY(pk, &spki)) <= 0)
-		err = sg_err_openssl(e, SG_ERROR, "encoding public key");
-	else
-		err = pubkey_from_spki(out, spki, (size_t)n, "private key", e);
-	OPENSSL_free(spki);
-	EVP_PKEY_free(pk);
-	return err;
+	if (k->alg == SG_KEY_ECDSA_P256 && k->derlen == P256_PKCS8_LEN) {
+		memcpy(spki, spki_p256, sizeof(spki_p256));
+		memcpy(spki + sizeof(spki_p256), sg_privkey_der_open(k) + P256_PUB_OFF, 65);
+		sg_privkey_der_close(k);
+		n = sizeof(spki_p256) + 65;
+	} else if (k->alg == SG_KEY_ED25519 && k->derlen == SG_ED25519_PKCS8_LEN) {
+		if (!(sk = sodium_malloc(crypto_sign_SECRETKEYBYTES)))
+			return sg_err(e, SG_ERROR, "out of memory");
+		der = sg_privkey_der_open(k);
+		crypto_sign_seed_keypair(pk, sk, der + SG_ED25519_PKCS8_PREFIX_LEN);
+		sg_burn_stack();
+		sg_privkey_der_close(k);
+		sfree(sk, crypto_sign_SECRETKEYBYTES);
+		memcpy(spki, spki_ed25519, sizeof(spki_ed25519));
+		memcpy(spki + sizeof(spki_ed25519), pk, sizeof(pk));
+		n = sizeof(spki_ed25519) + sizeof(pk);
+	} else {
+		return sg_err(e, SG_EINVALID, "malformed private key");
+	}
+	return pubkey_from_spki(out, spki, n, "private key", e);
 }
 
 int sg_pubkey_from_pem(sg_pubkey **out, const char *pem, size_t len, const char *name,

@@ -31,5 +31,8 @@ const unsigned char *sg_privkey_der_open(const sg_privkey *k);
 void sg_privkey_der_close(const sg_privkey *k);
 /* A fresh OpenSSL key from the DER; the caller EVP_PKEY_free()s it as soon as possible. */
 EVP_PKEY *sg_privkey_evp(const sg_privkey *k, struct sg_error *e);
+/* Wipes 16 KiB of stack below the caller: call it after a libsodium function that leaves
+ * key material in its dead frames. */
+void sg_burn_stack(void);
 
 #endif

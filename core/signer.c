@@ -39,6 +39,7 @@ static int sign_ed25519(unsigned char **sig, size_t *siglen, const sg_privkey *k
 	crypto_sign_seed_keypair(pk, sk, der + SG_ED25519_PKCS8_PREFIX_LEN);
 	sg_privkey_der_close(k);
 	crypto_sign_detached(out, NULL, msg, len, sk);
+	sg_burn_stack();
 	*sig = out;
 	*siglen = ED25519_SIGLEN;
 	out = NULL;
