@@ -254,6 +254,7 @@ int sg_b64_decode(unsigned char **out, size_t *outlen, const char *s, size_t len
 		return sg_err(e, SG_ERROR, "out of memory");
 	if (sodium_base642bin(p, cap, s, len, NULL, &bin_len, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 || end != s + len) {
+		sodium_memzero(p, cap); /* may hold part of a key */
 		free(p);
 		return sg_err(e, SG_EINVALID, "invalid base64");
 	}
