@@ -224,7 +224,7 @@ static int cmp_ref(const void *a, const void *b)
 
 static int is_os_type(const char *type)
 {
-	return !strcmp(type, "deb") || !strcmp(type, "apk");
+	return !strcmp(type, "deb") || !strcmp(type, "apk") || !strcmp(type, "rpm");
 }
 
 static int is_lang_type(const char *type)

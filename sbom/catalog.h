@@ -39,7 +39,8 @@ char *sg_os_distro(const sg_os *os);
 
 typedef struct sg_pfile {
 	char *path;      /* "usr/bin/x", relative to the root */
-	char md5[33];    /* as dpkg recorded it ("" when unknown) */
+	char md5[33];    /* as dpkg (or an old rpm) recorded it ("" when unknown) */
+	char sha256[65]; /* as rpm recorded it ("" when unknown) */
 	int conffile;
 } sg_pfile;
 
@@ -50,12 +51,12 @@ typedef struct sg_licref {
 } sg_licref;
 
 typedef struct sg_pkg {
-	char *type;                  /* "deb", "apk" (OS); "python", "npm" (language);
+	char *type;                  /* "deb", "apk", "rpm" (OS); "python", "npm" (language);
 				      * "golang", "cargo", "maven" (binaries, archives) */
 	char *name, *version, *arch; /* arch NULL for language packages; version NULL when
 				      * unknown (binaries and archives only) */
-	char *source, *source_version; /* deb Source, apk origin; NULL when absent */
-	char *supplier;              /* "Person: Name (email)" or NULL */
+	char *source, *source_version; /* deb Source, apk origin, rpm SOURCERPM; NULL when absent */
+	char *supplier;              /* "Person: Name (email)", "Organization: ..." or NULL */
 	char *description;           /* the synopsis line, or NULL */
 	char *purl;
 	char *license;               /* SPDX expression, NULL when unknown */
@@ -174,6 +175,43 @@ void sg_apk_hist_observe(void *h, const char *path, size_t layer, const unsigned
  * give warnings naming the layer and line; a DB over its cap is an error. */
 int sg_cat_apk(sg_catalog *c, const sg_walker *w, const sg_apk_hist *hist, sg_warn_fn warn,
 	       void *arg, struct sg_error *e);
+
+/* ---- rpm (cat_rpm.c) ---- */
+
+/* rpmdb.sqlite is held whole while read (sqlite3_deserialize, no temp file); a WAL-mode
+ * database (Fedora's) is copied once more to clear its WAL bytes. Half the walker's total. */
+#define SG_RPM_DB_MAX        (128u << 20)
+#define SG_RPM_DB_FILES_MAX  (4u << 20)    /* owned files listed, whole database */
+#define SG_RPM_DB_PATHS_MAX  (256u << 20)  /* bytes of their paths */
+#define SG_RPM_SQL_STEPS     100000u       /* progress callbacks (1000 VM steps each) */
+
+/* Registers rpmdb.sqlite in var/lib/rpm, usr/lib/sysimage/rpm (Fedora >= 36) and
+ * usr/share/rpm (observed: give sg_rpm_hist_observe to the walker). */
+int sg_rpm_wants(sg_walker *w, struct sg_error *e);
+
+/* Which layer introduced each rpm package version, from every layer's rpmdb.sqlite. */
+typedef struct sg_rpm_hist sg_rpm_hist;
+int sg_rpm_hist_new(sg_rpm_hist **out, struct sg_error *e);
+void sg_rpm_hist_free(sg_rpm_hist *h);
+void sg_rpm_hist_observe(void *h, const char *path, size_t layer, const unsigned char *data,
+			 size_t len);
+
+/* Appends the packages of the image's rpmdb.sqlite (each Packages.blob an RPM header,
+ * rpmhdr.h) to c, gpg-pubkey entries skipped; purls
+ * pkg:rpm/<os id>/<name>@<version>-<release>?arch=..&distro=<ID>-<VERSION_ID>[&epoch=N]
+ * [&modularitylabel=..]&upstream=<SOURCERPM> (syft's namespace: rhel -> redhat, opensuse*
+ * -> opensuse). c->os must be filled first; hist may be NULL. A database that sqlite cannot
+ * read, a bad header, a database over its cap: warnings naming the layer and path. A
+ * BerkeleyDB (Packages) or ndb (Packages.db) database without an rpmdb.sqlite beside it: one
+ * warning that the format is not read yet. */
+int sg_cat_rpm(sg_catalog *c, const sg_walker *w, const sg_rpm_hist *hist, sg_warn_fn warn,
+	       void *arg, struct sg_error *e);
+
+/* One header blob as sg_cat_rpm reads it (the fuzz target's way in): appends its package
+ * to c, evidence db (the database's path) in layer, or warns and appends nothing. <0 only
+ * when out of memory. */
+int sg_rpm_add_header(sg_catalog *c, const unsigned char *blob, size_t len, const char *db,
+		      size_t layer, sg_warn_fn warn, void *arg, struct sg_error *e);
 
 /* ---- Python (cat_python.c) ---- */
 

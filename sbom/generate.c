@@ -423,6 +423,7 @@ static int walk(sg_walker *w, struct image *im, sg_error *e)
 struct hists {
 	sg_dpkg_hist *dpkg;
 	sg_apk_hist *apk;
+	sg_rpm_hist *rpm;
 	sg_file_hist *files;
 	sg_bincat *bin;       /* not a history: the binaries' packages, parsed as they pass */
 };
@@ -432,6 +433,7 @@ static int hists_new(struct hists *h, sg_warn_fn warn, void *warn_arg, sg_error 
 	int err;
 
 	if ((err = sg_dpkg_hist_new(&h->dpkg, e)) < 0 || (err = sg_apk_hist_new(&h->apk, e)) < 0 ||
+	    (err = sg_rpm_hist_new(&h->rpm, e)) < 0 ||
 	    (err = sg_file_hist_new(&h->files, e)) < 0 ||
 	    (err = sg_bincat_new(&h->bin, warn, warn_arg, e)) < 0)
 		return err;
@@ -442,6 +444,7 @@ static void hists_release(struct hists *h)
 {
 	sg_dpkg_hist_free(h->dpkg);
 	sg_apk_hist_free(h->apk);
+	sg_rpm_hist_free(h->rpm);
 	sg_file_hist_free(h->files);
 	sg_bincat_free(h->bin);
 }
@@ -454,6 +457,7 @@ static void observe(void *arg, const char *path, size_t layer, const unsigned ch
 
 	sg_dpkg_hist_observe(h->dpkg, path, layer, data, len);
 	sg_apk_hist_observe(h->apk, path, layer, data, len);
+	sg_rpm_hist_observe(h->rpm, path, layer, data, len);
 	sg_file_hist_observe(h->files, path, layer, data, len);
 }
 
@@ -466,7 +470,7 @@ static int wants(sg_walker *w, sg_error *e)
 		if ((err = sg_walker_want(w, sg_os_wants[i], 0, 0, e)) < 0)
 			return err;
 	if ((err = sg_dpkg_wants(w, e)) < 0 || (err = sg_apk_wants(w, e)) < 0 ||
-	    (err = sg_python_wants(w, e)) < 0 || (err = sg_npm_wants(w, e)) < 0)
+	    (err = sg_rpm_wants(w, e)) < 0 || (err = sg_python_wants(w, e)) < 0 || (err = sg_npm_wants(w, e)) < 0)
 		return err;
 	return 0;
 }
@@ -479,6 +483,7 @@ static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h,
 	if ((err = sg_cat_os(&c->os, w, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_dpkg(c, w, h->dpkg, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_apk(c, w, h->apk, o->warn, o->warn_arg, e)) < 0 ||
+	    (err = sg_cat_rpm(c, w, h->rpm, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_python(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_npm(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
 	    (err = sg_cat_bin(c, w, h->bin, e)) < 0 ||
@@ -571,7 +576,7 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	struct image im;
 	sg_walk_opts wo = { 0 };
 	sg_walker *w = NULL;
-	struct hists hist = { NULL, NULL, NULL, NULL };
+	struct hists hist = { NULL, NULL, NULL, NULL, NULL };
 	sg_catalog c;
 	sg_sbom_image img;
 	char *name = NULL, *repo = NULL, *tag = NULL;

@@ -658,7 +658,7 @@ static void unwrap(sg_buf *b)
 	}
 }
 
-/* Free-text names: "Apache License, Version 2.0", "GPLv2+", "BSD 3-Clause License". */
+/* Free-text names: "Apache License, Version 2.0", "GPLv2+", "BSD 3-Clause License", "ASL 2.0". */
 static const struct alias meta_aliases[] = {
 	{ "bsd2", "BSD-2-Clause" }, { "bsd3", "BSD-3-Clause" },
 	{ "bsdnew", "BSD-3-Clause" }, { "newbsd", "BSD-3-Clause" },
@@ -666,6 +666,9 @@ static const struct alias meta_aliases[] = {
 	{ "modifiedbsd", "BSD-3-Clause" }, { "boostsoftware10", "BSL-1.0" },
 	{ "epl10", "EPL-1.0" }, { "epl20", "EPL-2.0" }, { "mit0", "MIT-0" },
 	{ "psf", "PSF-2.0" }, { "psfl", "PSF-2.0" }, { "pythonsoftwarefoundation", "PSF-2.0" },
+	/* Fedora's short names before its move to SPDX (rpm License: tags) */
+	{ "asl10", "Apache-1.0" }, { "asl11", "Apache-1.1" }, { "asl20", "Apache-2.0" },
+	{ "boost", "BSL-1.0" },
 };
 
 static const char *name_to_spdx(const char *s)

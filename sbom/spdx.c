@@ -27,7 +27,8 @@ struct felem {
 	const char *path;
 	char id[MAX_ID_NAME + 48];
 	sg_wstat st;
-	const char *md5;  /* dpkg's, for files that were not hashed */
+	const char *md5;  /* dpkg's (an old rpm's), for files that were not hashed */
+	const char *sha256; /* rpm's, for files that were not hashed */
 	int ok;           /* a regular file of the final filesystem */
 };
 
@@ -314,6 +315,7 @@ static int gather_files(struct out *o, sg_error *e)
 		for (k = 0; k < c->pkgs[i].nfiles; k++) {
 			o->files[u].path = c->pkgs[i].files[k].path;
 			o->files[u].md5 = c->pkgs[i].files[k].md5;
+			o->files[u].sha256 = c->pkgs[i].files[k].sha256;
 			u++;
 		}
 	}
@@ -322,6 +324,8 @@ static int gather_files(struct out *o, sg_error *e)
 		if (u && !strcmp(o->files[u - 1].path, o->files[i].path)) {
 			if (!o->files[u - 1].md5[0])
 				o->files[u - 1].md5 = o->files[i].md5;
+			if (!o->files[u - 1].sha256[0])
+				o->files[u - 1].sha256 = o->files[i].sha256;
 			continue;
 		}
 		o->files[u++] = o->files[i];
@@ -332,7 +336,7 @@ static int gather_files(struct out *o, sg_error *e)
 
 		sg_error_clear(&le);
 		f->ok = sg_walker_stat(o->w, f->path, 1, &f->st, NULL, &le) == 0 &&
-			f->st.type == SG_WT_FILE && (f->st.hashed || f->md5[0]);
+			f->st.type == SG_WT_FILE && (f->st.hashed || f->md5[0] || f->sha256[0]);
 		if (f->ok)
 			file_id(f);
 	}
@@ -363,11 +367,14 @@ static void write_file(struct out *o, const struct felem *f)
 		sg_hex(hex, f->st.sha256, sizeof(f->st.sha256));
 		checksum(j, "SHA256", hex);
 	} else {
-		checksum(j, "MD5", f->md5);
+		if (f->md5[0])
+			checksum(j, "MD5", f->md5);
+		if (f->sha256[0])
+			checksum(j, "SHA256", f->sha256);
 	}
 	sg_gojson_arr_close(j);
 	snprintf(comment, sizeof(comment), "layer %zu %s%s", f->st.layer, layer_digest(o, f->st.layer),
-		 f->st.hashed ? "" : "; not hashed (too large): MD5 as recorded by dpkg");
+		 f->st.hashed ? "" : "; not hashed (too large): digest as the package manager recorded it");
 	kv(j, "comment", comment);
 	kv(j, "copyrightText", "NOASSERTION");
 	name = sg_strprintf("./%s", f->path);
@@ -433,6 +440,7 @@ static int source_info(sg_buf *b, const sg_pkg *p)
 	} phrases[] = {
 		{ "deb", "acquired package info from DPKG DB: " },
 		{ "apk", "acquired package info from APK DB: " },
+		{ "rpm", "acquired package info from RPM DB: " },
 		{ "python", "acquired package info from installed python package manifest file: " },
 		{ "npm", "acquired package info from installed node module manifest file: " },
 		{ "golang", "acquired package info from go module information: " },

@@ -1,7 +1,7 @@
 # Sourced by scripts/demo and scripts/test: installs missing Debian packages (when root),
 # then configures and builds sigil in $BUILD (default: build).
 SIGIL_PACKAGES="gcc meson ninja-build pkg-config libssl-dev libsodium-dev libjansson-dev
- libcurl4-openssl-dev libyaml-dev libarchive-dev zlib1g-dev libisal-dev libmicrohttpd-dev libcmocka-dev
+ libcurl4-openssl-dev libyaml-dev libarchive-dev zlib1g-dev libisal-dev libsqlite3-dev libmicrohttpd-dev libcmocka-dev
  docker-registry apache2-utils python3 curl openssl mmdebstrap"
 
 sigil_install_deps() {

@@ -3,7 +3,8 @@
 # md5sums and copyright files of Debian 12): the upper layer removes a package with
 # whiteouts and upgrades another. An image with the Go, Rust and Java fixtures of
 # tests/data/sbom/bin (and Debian's docker-registry, a real Go binary, when installed): its
-# upper layer deletes one binary and replaces another. CycloneDX 1.6 checked against the
+# upper layer deletes one binary and replaces another. A Fedora image with a real
+# rpmdb.sqlite (tests/data/sbom/rpm), a garbage one and a BerkeleyDB one. CycloneDX 1.6 checked against the
 # schema of @cyclonedx/cyclonedx-library (tests/js); --attest then verify-attestation. Checks the SPDX against the 2.3 JSON schema, the package
 # set, purls, licences, files and layers; byte-identical output; an index with platforms;
 # a registry copy; and broken or hostile layers.
@@ -251,6 +252,68 @@ elif mode == "lang" or mode == "apk":
         if sum(1 for p in doc["packages"] if p["name"] in ("ms", "six")) != 2:
             fail("ms or six listed twice")
 
+elif mode == "rpm":
+    # the Fedora 40 image of tests/data/sbom/rpm: a real rpmdb.sqlite (WAL mode), read
+    # through var/lib/rpm -> usr/lib/sysimage/rpm once
+    root = sys.argv[3]
+    byp = {purl(p): p for p in doc["packages"] if purl(p)}
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    d = "distro=fedora-40"
+    up = lambda s: "&upstream=" + s + ".src.rpm"
+    fo = "Organization: Fedora Project"
+    sp = "./usr/lib/python3.12/site-packages/"
+    exp = {
+        "pkg:rpm/fedora/hello@2.12.1-3.fc40?arch=x86_64&" + d + up("hello-2.12.1-3.fc40"):
+            ("2.12.1-3.fc40", "GPL-3.0-or-later", fo,
+             ["./etc/hello.conf", "./usr/bin/hello", "./usr/share/doc/hello/README"]),
+        "pkg:rpm/fedora/dbus-libs@1.14.10-3.fc40?arch=x86_64&" + d + "&epoch=1" + up("dbus-libs-1.14.10-3.fc40"):
+            ("1:1.14.10-3.fc40", "(AFL-2.1 OR GPL-2.0-or-later) AND GPL-2.0-or-later", fo,
+             ["./usr/lib64/libdbus-1.so.3.32.4"]),
+        "pkg:rpm/fedora/legacy-tool@0.9-3.module%2Bel8.9.0%2B1234%2Babcdef12?arch=x86_64&" + d +
+        "&modularitylabel=legacy:1.0:8090020231101000000:abcdef12" +
+        up("legacy-tool-0.9-3.module%2Bel8.9.0%2B1234%2Babcdef12"):
+            ("0.9-3.module+el8.9.0+1234+abcdef12", "GPL-2.0-or-later AND Apache-2.0 AND LicenseRef-Public-Domain",
+             "NOASSERTION", ["./usr/libexec/legacy/legacy-tool"]),
+        "pkg:rpm/fedora/python3-six@1.16.0-14.fc40?arch=noarch&" + d + up("python3-six-1.16.0-14.fc40"):
+            ("1.16.0-14.fc40", "MIT", fo,
+             [sp + "six-1.16.0.dist-info/" + f for f in ("INSTALLER", "METADATA", "RECORD", "top_level.txt")]
+             + [sp + "six.py"]),
+    }
+    names = sorted(p["name"] for p in doc["packages"] if p is not img)
+    if names != ["dbus-libs", "fedora", "hello", "legacy-tool", "python3-six", "six"]:
+        fail("packages %s" % names)
+    for u, (ver, lic, sup, fl) in exp.items():
+        p = byp.get(u)
+        if not p:
+            fail("no package with purl %s; purls: %s" % (u, sorted(byp)))
+        if p["versionInfo"] != ver or p["licenseDeclared"] != lic or p["supplier"] != sup:
+            fail("%s: %s %s %s" % (u, p["versionInfo"], p["licenseDeclared"], p["supplier"]))
+        if contains(p) != fl:
+            fail("%s contains %s" % (u, contains(p)))
+        if p["sourceInfo"] != "acquired package info from RPM DB: /usr/lib/sysimage/rpm/rpmdb.sqlite":
+            fail("%s sourceInfo %s" % (u, p["sourceInfo"]))
+        if ann(p, "evidence-layer") != 0 or ann(p, "introduced-layer") != 0:
+            fail("%s layers" % u)
+        if (img["SPDXID"], "CONTAINS", p["SPDXID"]) not in rels:
+            fail("the image does not contain " + u)
+    six = byp["pkg:pypi/six@1.16.0"]
+    owner = byp[[u for u in exp if "python3-six" in u][0]]
+    if (owner["SPDXID"], "CONTAINS", six["SPDXID"]) not in rels or \
+            "installed by rpm package python3-six" not in six.get("comment", ""):
+        fail("six is not inside python3-six: %s" % six.get("comment"))
+    # files hashed from the image; rpm recorded the same SHA-256
+    data = open(os.path.join(root, "usr/bin/hello"), "rb").read()
+    sums = {c["algorithm"]: c["checksumValue"] for c in files["./usr/bin/hello"]["checksums"]}
+    if sums != {"SHA1": hashlib.sha1(data).hexdigest(), "SHA256": hashlib.sha256(data).hexdigest()} \
+            or sums["SHA256"] != "1e70cef0dfe5ce1120ccde5e1551c7277bcddaa75a1808f49512f404e6b8aec8":
+        fail("hello checksums %s" % sums)
+    osp = pk["fedora"]
+    if osp["versionInfo"] != "40" or osp["primaryPackagePurpose"] != "OPERATING_SYSTEM":
+        fail("OS package %s" % osp)
+    refs = {x["licenseId"]: x["name"] for x in doc.get("hasExtractedLicensingInfos", [])}
+    if refs != {"LicenseRef-Public-Domain": "Public Domain"}:
+        fail("LicenseRefs %s" % refs)
+
 elif mode == "same-content":
     # two documents for the same image under different names: only names and ids of the
     # image and the namespace may differ
@@ -311,6 +374,15 @@ check "apk: valid SPDX 2.3" sbomcheck schema "$T/apk.json" "$SCHEMA"
 check "apk: purls, licences, the dist-info py3-six installed" sbomcheck apk "$T/apk.json"
 check "apk: the garbage record named with its layer and line" \
 	grep -q "warning: apk: lib/apk/db/installed (layer 0): line 106: no P:" "$T/err"
+"$PY" "$ROOT/scripts/mkimage.py" "$DATA/rpm/root" "$T/rpm" v1 >/dev/null
+expect 0 "sbom of a Fedora image (rpmdb.sqlite)" sbom --output "$T/rpm.json" "oci:$T/rpm:v1"
+check "rpm: no warnings" test ! -s "$T/err"
+check "rpm: valid SPDX 2.3" sbomcheck schema "$T/rpm.json" "$SCHEMA"
+check "rpm: purls (epoch, modularity label), licences, suppliers, files, the dist-info python3-six owns" \
+	sbomcheck rpm "$T/rpm.json" "$DATA/rpm/root"
+check "rpm: no gpg-pubkey package" not_grep gpg-pubkey "$T/rpm.json"
+expect 0 "rpm: second run" sbom --quiet "oci:$T/rpm:v1"
+check "rpm: byte-identical output" cmp -s "$T/rpm.json" "$T/out"
 
 # ---- a multi-arch index in the layout ----
 arm=$("$PY" - "$T/img" "$d" <<'PY'
@@ -418,6 +490,12 @@ elif kind == "sparse":
     layer = gzip.compress(raw, mtime=0)
 elif kind == "garbage":
     layer = os.urandom(4096)
+elif kind == "rpmgarbage":
+    layer = gzip.compress(tar([("etc/os-release", "f", b'ID="rocky"\nVERSION_ID="9.3"\n'),
+                               ("var/lib/rpm/rpmdb.sqlite", "f", b"\x00\xffnot sqlite\n" * 500)]), mtime=0)
+elif kind == "rpmbdb":
+    layer = gzip.compress(tar([("etc/os-release", "f", b'ID="centos"\nVERSION_ID="7"\n'),
+                               ("var/lib/rpm/Packages", "f", b"\x00\x06\x15\x61" + b"\x00" * 4092)]), mtime=0)
 def sha(b): return "sha256:" + hashlib.sha256(b).hexdigest()
 cfg = json.dumps({"architecture": "amd64", "os": "linux",
                   "rootfs": {"type": "layers", "diff_ids": []}}).encode()
@@ -434,7 +512,7 @@ json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.
            "size": len(man), "digest": sha(man),
            "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}, open(out + "/index.json", "w"))
 PY
-for k in truncated escape sparse garbage; do "$PY" "$T/mkhostile.py" "$k" "$T/$k"; done
+for k in truncated escape sparse garbage rpmgarbage rpmbdb; do "$PY" "$T/mkhostile.py" "$k" "$T/$k"; done
 expect_error 2 "truncated gzip layer" "blob sha256:.*layer 0\|layer 0 (sha256:.*gzip" \
 	sbom "oci:$T/truncated:v1"
 expect_error 2 "a layer that is not a tar" "blob sha256:.*layer 0" sbom "oci:$T/garbage:v1"
@@ -447,6 +525,14 @@ check "the OS is read through it" grep -q '"name":"debian"' "$T/out"
 check "Latin-1 in the maintainer becomes U+FFFD" \
 	grep -q '"supplier":"Person: Ren\\ufffd (r@example.org)"' "$T/out"
 check "& < > are not escaped (as syft writes them)" grep -q '"description":"tools & <things>"' "$T/out"
+expect 0 "a garbage rpmdb.sqlite: a warning, exit 0" sbom --output "$T/rpmg.json" "oci:$T/rpmgarbage:v1"
+check "one warning, naming the layer and path" test "$(cat "$T/err")" = \
+	"sigil sbom: warning: rpm: var/lib/rpm/rpmdb.sqlite (layer 0): not read: not an SQLite 3 database"
+check "the garbage rpmdb: still valid SPDX 2.3 (the OS only)" sbomcheck schema "$T/rpmg.json" "$SCHEMA"
+check "the garbage rpmdb: rocky" grep -q '"name":"rocky"' "$T/rpmg.json"
+expect 0 "a BerkeleyDB rpmdb (Packages): a warning, exit 0" sbom "oci:$T/rpmbdb:v1"
+check "one warning: not read yet" test "$(cat "$T/err")" = "sigil sbom: warning: rpm: var/lib/rpm/Packages \
+(layer 0): a BerkeleyDB rpm database, which is not read yet: its packages are not listed"
 expect 0 "--quiet silences warnings" sbom --quiet "oci:$T/escape:v1"
 check "nothing on stderr with --quiet" test ! -s "$T/err"
 start=$(date +%s)
@@ -585,7 +671,9 @@ elif mode == "cdx":
             if t not in refs:
                 fail("dependsOn an unknown ref " + t)
     os_ = [c for c in doc["components"] if c["type"] == "operating-system"]
-    if [(c["name"], c.get("version")) for c in os_] != [("debian", "12.11")]:
+    if [(c["name"], c.get("version")) for c in os_] != [(p["name"], p.get("versionInfo"))
+                                                        for p in spdx["packages"]
+                                                        if p.get("primaryPackagePurpose") == "OPERATING_SYSTEM"]:
         fail("OS component %s" % os_)
     if doc["metadata"]["timestamp"] != "2000-01-01T00:00:00Z" or \
             not doc["serialNumber"].startswith("urn:uuid:"):
@@ -653,6 +741,9 @@ check "CycloneDX: valid 1.6, same purls as SPDX, types, dependencies, evidence, 
 expect 0 "CycloneDX of the language image" sbom --format cyclonedx-json --output "$T/lang.cdx.json" "oci:$T/lang:v1"
 check "CycloneDX (lang): valid 1.6, same purls as SPDX (owned packages too)" \
 	bincheck cdx "$T/lang.cdx.json" "$CDX_SCHEMAS" "$T/lang.json"
+expect 0 "CycloneDX of the rpm image" sbom --format cyclonedx-json --output "$T/rpm.cdx.json" "oci:$T/rpm:v1"
+check "CycloneDX (rpm): valid 1.6, same purls as SPDX" \
+	bincheck cdx "$T/rpm.cdx.json" "$CDX_SCHEMAS" "$T/rpm.json"
 
 # --attest: the SBOM signed and attached in one step, then verified with verify-attestation
 export COSIGN_PASSWORD=test-pass

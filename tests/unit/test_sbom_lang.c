@@ -673,6 +673,8 @@ static void test_license_expr(void **state)
 		{ "BSD 3-Clause License", "BSD-3-Clause" },
 		{ "new BSD", "BSD-3-Clause" },
 		{ "GPLv2+", "GPL-2.0-or-later" },
+		{ "ASL 2.0", "Apache-2.0" },
+		{ "Boost", "BSL-1.0" },
 		{ "GNU GPL v3", "GPL-3.0-only" },
 		{ "LGPL-2.1+", "LGPL-2.1-or-later" },
 		{ "MPL 2.0", "MPL-2.0" },
