@@ -59,6 +59,13 @@ int sg_buf_append(sg_buf *b, const void *data, size_t len)
 	return 0;
 }
 
+int sg_buf_reserve(sg_buf *b, size_t n)
+{
+	size_t room = b->max > b->len ? b->max - b->len : 0;
+
+	return grow(b, n < room ? n : room);
+}
+
 int sg_buf_puts(sg_buf *b, const char *s)
 {
 	return sg_buf_append(b, s, strlen(s));

@@ -745,6 +745,9 @@ int sg_spdx_write(sg_buf *out, const sg_sbom_image *img, const sg_catalog *c, co
 	}
 	if ((err = gather_files(&o, e)) < 0)
 		goto done;
+	/* about 650 bytes a file and a few KiB a package: one allocation instead of a dozen
+	 * growing copies (a failure here shows up, as it would have, when appending) */
+	(void)sg_buf_reserve(out, o.nfiles * 768 + c->npkgs * 4096 + 65536);
 	if ((err = write_doc(&o, ns)) < 0) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
