@@ -59,6 +59,13 @@ int sg_buf_append(sg_buf *b, const void *data, size_t len)
 	return 0;
 }
 
+int sg_buf_reserve(sg_buf *b, size_t n)
+{
+	size_t room = b->max > b->len ? b->max - b->len : 0;
+
+	return grow(b, n < room ? n : room);
+}
+
 int sg_buf_puts(sg_buf *b, const char *s)
 {
 	return sg_buf_append(b, s, strlen(s));
@@ -194,11 +201,29 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
+/* A device or FIFO (-o /dev/null, /dev/stdout, a named pipe) is written in place: renaming
+ * a temp file over it would replace the node itself (as root, /dev/null with a file). */
+static int write_special(const char *path, const void *data, size_t len, sg_error *e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY), err = 0;
+
+	if (fd < 0)
+		return sg_err(e, SG_EIO, "%s: %s", path, strerror(errno));
+	if (write_all(fd, data, len) < 0)
+		err = sg_err(e, SG_EIO, "%s: %s", path, strerror(errno));
+	if (close(fd) < 0 && !err)
+		err = sg_err(e, SG_EIO, "%s: %s", path, strerror(errno));
+	return err;
+}
+
 int sg_write_file(const char *path, const void *data, size_t len, int mode, int excl, sg_error *e)
 {
 	char tmp[4096];
+	struct stat st;
 	int fd, n, err = 0;
 
+	if (!excl && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return write_special(path, data, len, e);
 	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%08x", path, (long)getpid(), randombytes_random());
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return sg_err(e, SG_EINVALID, "%s: path too long", path);

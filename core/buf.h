@@ -25,6 +25,9 @@ typedef struct sg_buf {
 void sg_buf_init(sg_buf *b, size_t max);
 int sg_buf_append(sg_buf *b, const void *data, size_t len);
 int sg_buf_puts(sg_buf *b, const char *s);
+/* Makes room for n more bytes at once (fewer than n when max is nearer), so a large
+ * document built piece by piece is not copied by realloc as it grows. */
+int sg_buf_reserve(sg_buf *b, size_t n);
 int sg_buf_printf(sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sg_buf_reset(sg_buf *b);
 void sg_buf_release(sg_buf *b);
@@ -40,7 +43,8 @@ int sg_read_file(sg_buf *b, const char *path, struct sg_error *e);
  * in places others control, such as an OCI layout. */
 int sg_read_regular_file(sg_buf *b, const char *path, struct sg_error *e);
 /* Writes data to path atomically: temp file in the same directory + rename. mode applies.
- * With excl, fails with SG_EEXISTS if path exists. */
+ * With excl, fails with SG_EEXISTS if path exists. Without, an existing device or FIFO
+ * (/dev/null) is written in place instead. */
 int sg_write_file(const char *path, const void *data, size_t len, int mode, int excl,
 		  struct sg_error *e);
 

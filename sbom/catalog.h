@@ -253,6 +253,8 @@ int sg_cat_npm(sg_catalog *c, const sg_walker *w, const sg_file_hist *hist, sg_w
 #define SG_BIN_HEAD      (64u << 10)         /* ELF: the headers */
 #define SG_BIN_DATA      (8u << 20)          /* ELF: the start of each writable segment */
 #define SG_BIN_TAIL      (1u << 20)          /* ELF: bytes before the section headers */
+#define SG_BIN_REGION    SG_BIN_ELF_MAX      /* the mapping files are held in (>= JAVA_MAX) */
+#define SG_BIN_RESIDENT  (16u << 20)         /* its bytes kept resident between files */
 
 /* Parses the candidates among the files streaming past the walker, keeping only the
  * packages found (by path and layer), never the files. */

@@ -201,41 +201,54 @@ static size_t utf8_seq(const unsigned char *s)
 	return n;
 }
 
+static void jput(sg_gojson *j, const void *p, size_t n)
+{
+	if (!j->err && sg_buf_append(j->out, p, n) < 0)
+		j->err = SG_ETOOBIG;
+}
+
 /* A JSON string as SBOM readers expect it: unlike Go's Marshal (gojson's job), no escaping
  * of < > & (syft's encoder turns that off too); control characters escaped, invalid UTF-8
  * replaced by U+FFFD, so untrusted package metadata always gives valid JSON. */
 void sg_sbom_jstr(sg_gojson *j, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	sg_buf b = SG_BUF_INIT((size_t)-1 / 2);
-	int err = sg_buf_puts(&b, "\"");
+	const unsigned char *p = (const unsigned char *)s, *run;
+	char esc[8];
 	size_t n;
 
-	while (*p && !err) {
+	sg_gojson_raw(j, "\"", 1);
+	while (*p && !j->err) {
+		/* the common case: printable ASCII, copied in one go */
+		for (run = p; *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\'; p++)
+			;
+		if (p > run)
+			jput(j, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		if (*p == '"' || *p == '\\') {
-			char esc[2] = { '\\', (char)*p };
-
-			err = sg_buf_append(&b, esc, 2);
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			jput(j, esc, 2);
 			p++;
 		} else if (*p < 0x20) {
-			err = *p == '\n' ? sg_buf_puts(&b, "\\n") : *p == '\t' ? sg_buf_puts(&b, "\\t")
-			      : *p == '\r' ? sg_buf_puts(&b, "\\r") : sg_buf_printf(&b, "\\u%04x", *p);
+			if (*p == '\n' || *p == '\t' || *p == '\r') {
+				esc[0] = '\\';
+				esc[1] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+				jput(j, esc, 2);
+			} else {
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+				jput(j, esc, 6);
+			}
 			p++;
 		} else if (!(n = utf8_seq(p))) {
-			err = sg_buf_puts(&b, "\\ufffd");
+			jput(j, "\\ufffd", 6);
 			p++;
 		} else {
-			err = sg_buf_append(&b, p, n);
+			jput(j, p, n);
 			p += n;
 		}
 	}
-	if (!err)
-		err = sg_buf_puts(&b, "\"");
-	if (err)
-		j->err = SG_ETOOBIG;
-	else
-		sg_gojson_raw(j, (const char *)b.data, b.len);
-	sg_buf_release(&b);
+	jput(j, "\"", 1);
 }
 
 static void kv(sg_gojson *j, const char *k, const char *v)
@@ -740,6 +753,9 @@ int sg_spdx_write(sg_buf *out, const sg_sbom_image *img, const sg_catalog *c, co
 	}
 	if ((err = gather_files(&o, e)) < 0)
 		goto done;
+	/* about 650 bytes a file and a few KiB a package: one allocation instead of a dozen
+	 * growing copies (a failure here shows up, as it would have, when appending) */
+	(void)sg_buf_reserve(out, o.nfiles * 768 + c->npkgs * 4096 + 65536);
 	if ((err = write_doc(&o, ns)) < 0) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;

@@ -71,6 +71,7 @@ struct sg_walker {
 	size_t buffered;
 	int64_t unpacked;
 	EVP_MD_CTX *sha1, *sha256;
+	EVP_MD *md_sha1, *md_sha256; /* fetched once: EVP_sha1() is looked up at every init */
 	sg_walk_stats st;
 	struct insp {        /* the file being offered to o.inspect */
 		int state;       /* I_OFF, I_HEAD, I_ON, I_PASS */
@@ -401,8 +402,8 @@ static int match_want(const sg_walker *w, const char *path)
 
 static int hash_begin(sg_walker *w)
 {
-	return EVP_DigestInit_ex(w->sha1, EVP_sha1(), NULL) == 1 &&
-	       EVP_DigestInit_ex(w->sha256, EVP_sha256(), NULL) == 1 ? 0 : SG_ERROR;
+	return EVP_DigestInit_ex(w->sha1, w->md_sha1, NULL) == 1 &&
+	       EVP_DigestInit_ex(w->sha256, w->md_sha256, NULL) == 1 ? 0 : SG_ERROR;
 }
 
 static int hash_update(sg_walker *w, const void *p, size_t n)
@@ -705,18 +706,48 @@ static int place(struct wnode **out, sg_walker *w, const char *path, sg_wtype ty
 	return 0;
 }
 
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* An entry's name, or its symlink target, in UTF-8 (when libarchive can convert it). An
+ * ASCII name is the same in every charset, so it is taken as stored: libarchive converts
+ * with a new iconv descriptor on every call (there is no archive to cache it on), which
+ * cost 3% of a walk. */
+static const char *entry_path(struct archive_entry *ent)
+{
+	const char *mbs = archive_entry_pathname(ent), *u;
+
+	if (mbs && ascii(mbs))
+		return mbs;
+	u = archive_entry_pathname_utf8(ent);
+	return u ? u : mbs;
+}
+
+static const char *entry_symlink(struct archive_entry *ent)
+{
+	const char *mbs = archive_entry_symlink(ent), *u;
+
+	if (mbs && ascii(mbs))
+		return mbs;
+	u = archive_entry_symlink_utf8(ent);
+	return u ? u : mbs;
+}
+
 static int on_entry(sg_walker *w, struct archive *a, struct archive_entry *ent, size_t layer,
 		    sg_error *e)
 {
-	const char *raw = archive_entry_pathname_utf8(ent), *hl;
+	const char *raw = entry_path(ent), *hl;
 	char path[SG_WALK_PATH_MAX], *base;
 	struct wnode *n;
 	sg_wtype type;
 	int64_t size = archive_entry_size(ent);
 	int err, want;
 
-	if (!raw)
-		raw = archive_entry_pathname(ent);
 	if (!raw) {
 		warnf(w, "layer %zu: an entry without a name; skipped", layer);
 		return 0;
@@ -751,10 +782,8 @@ static int on_entry(sg_walker *w, struct archive *a, struct archive_entry *ent, 
 	want = (type == SG_WT_FILE || type == SG_WT_SYMLINK) ? match_want(w, path) : -1;
 	n->want = (uint16_t)(want + 1);
 	if (type == SG_WT_SYMLINK) {
-		const char *t = archive_entry_symlink_utf8(ent);
+		const char *t = entry_symlink(ent);
 
-		if (!t)
-			t = archive_entry_symlink(ent);
 		if (!(n->link = strdup(t ? t : "")))
 			return sg_err(e, SG_ERROR, "out of memory");
 		return 0;
@@ -784,14 +813,12 @@ static void unbuffer(sg_walker *w, struct wnode *n)
 static int on_entry_again(sg_walker *w, struct archive *a, struct archive_entry *ent,
 			  size_t layer, struct req *reqs, size_t nreqs, sg_error *e)
 {
-	const char *raw = archive_entry_pathname_utf8(ent);
+	const char *raw = entry_path(ent);
 	char path[SG_WALK_PATH_MAX];
 	struct wnode *src = NULL, *n;
 	size_t i, total;
 	int err;
 
-	if (!raw)
-		raw = archive_entry_pathname(ent);
 	if (!raw || normalize(path, raw) < 0 || archive_entry_filetype(ent) != AE_IFREG ||
 	    archive_entry_hardlink(ent))
 		return 0;
@@ -1310,6 +1337,11 @@ int sg_walker_new(sg_walker **out, const sg_walk_opts *opts, sg_error *e)
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;
 	}
+	if (!(w->md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL)) ||
+	    !(w->md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL))) {
+		err = sg_err(e, SG_ERROR, "SHA-1 or SHA-256 unavailable in OpenSSL");
+		goto done;
+	}
 	w->root->type = SG_WT_DIR;
 	*out = w;
 	w = NULL;
@@ -1336,6 +1368,8 @@ void sg_walker_free(sg_walker *w)
 	free(w->tab);
 	EVP_MD_CTX_free(w->sha1);
 	EVP_MD_CTX_free(w->sha256);
+	EVP_MD_free(w->md_sha1);
+	EVP_MD_free(w->md_sha256);
 	free(w);
 }
 

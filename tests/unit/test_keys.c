@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -542,6 +543,30 @@ static void test_key_file_mode(void **state)
 	rmdir(dir);
 }
 
+/* An existing FIFO or device (-o /dev/null) is written in place, not replaced by a file. */
+static void test_write_special(void **state)
+{
+	char dir[] = "/tmp/sigil-test-keys.XXXXXX", path[4096], got[16] = "";
+	sg_error e = { 0 };
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	fd = open(path, O_RDWR | O_NONBLOCK); /* a reader, so opening for writing does not block */
+	assert_true(fd >= 0);
+	assert_int_equal(sg_write_file(path, "doc\n", 4, 0644, 0, &e), 0);
+	assert_int_equal(read(fd, got, sizeof(got) - 1), 4);
+	assert_string_equal(got, "doc\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* ---- signatures ---- */
 
 struct pair {
@@ -776,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_pem),
 		cmocka_unit_test(test_generate_roundtrip),
 		cmocka_unit_test(test_key_file_mode),
+		cmocka_unit_test(test_write_special),
 		cmocka_unit_test(test_sign_verify_forgeries),
 		cmocka_unit_test(test_ecdsa_encodings),
 		cmocka_unit_test(test_ed25519_modes),

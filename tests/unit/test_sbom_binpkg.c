@@ -495,8 +495,8 @@ struct tent {
 	unsigned mode;
 };
 
-/* A plain tar layer of the entries; fixtures read from data_dir; big (may be NULL) is the
- * content of the entry whose fixture is "BIG". */
+/* A plain tar layer of the entries; fixtures read from data_dir; big (may be NULL) holds
+ * the content of the entries whose fixture is "BIG" (big[0]) or "BIG1" (big[1]). */
 static void mklayer(sg_buf *out, const struct tent *ents, const sg_buf *big)
 {
 	size_t cap = 16u << 20, used = 0;
@@ -519,7 +519,9 @@ static void mklayer(sg_buf *out, const struct tent *ents, const sg_buf *big)
 			archive_entry_set_hardlink(e, ents->fixture);
 		} else if (ents->type == 'f') {
 			if (!strcmp(ents->fixture, "BIG")) {
-				b = *big;
+				b = big[0];
+			} else if (!strcmp(ents->fixture, "BIG1")) {
+				b = big[1];
 			} else {
 				load(&b, ents->fixture);
 				own = 1;
@@ -811,6 +813,50 @@ static void test_wiring_big(void **state)
 	free(big.data);
 }
 
+/* The cataloger holds every file in one mapping, reused: the gaps of a file read in part
+ * must read as zeros, not as what an earlier file left there. A junk archive carrying Go
+ * build info at 1 MiB, then a big ELF whose .go.buildinfo section points into a gap at
+ * that offset: nothing is found, as when the ELF file comes alone. */
+static void test_wiring_reuse(void **state)
+{
+	static const struct tent alone[] = {
+		{ 'f', "usr/bin/big", "BIG", 0755 },
+		{ 0, NULL, NULL, 0 },
+	};
+	static const struct tent after[] = {
+		{ 'f', "opt/junk.jar", "BIG1", 0644 },
+		{ 'f', "usr/bin/big", "BIG", 0755 },
+		{ 0, NULL, NULL, 0 },
+	};
+	const struct tent *l1[] = { alone }, *l2[] = { after };
+	const size_t at = 1u << 20;
+	struct wfx f = { 0, "" };
+	sg_catalog c;
+	sg_buf bufs[2], go;
+	unsigned char *sh;
+	size_t i;
+
+	(void)state;
+	padded_elf(&bufs[0], 3u << 20);
+	sh = bufs[0].data + get64(bufs[0].data + 0x28) + 2 * 64; /* section 2: .go.buildinfo */
+	put64(sh + 24, at);
+	load(&go, "go-inline-le64.elf");
+	bufs[1].len = bufs[1].max = 2u << 20;
+	assert_non_null(bufs[1].data = calloc(1, bufs[1].len));
+	memcpy(bufs[1].data, "PK\x03\x04", 4);
+	memcpy(bufs[1].data + at, go.data + 0xe0, 0x332); /* the fixture's .go.buildinfo */
+	walk_layers(&c, &f, l1, 1, bufs);
+	assert_int_equal(c.npkgs, 0);
+	sg_catalog_release(&c);
+	walk_layers(&c, &f, l2, 1, bufs);
+	for (i = 0; i < c.npkgs; i++)
+		assert_string_not_equal(c.pkgs[i].evidence[0], "usr/bin/big");
+	sg_catalog_release(&c);
+	sg_buf_release(&go);
+	free(bufs[0].data);
+	free(bufs[1].data);
+}
+
 int main(void)
 {
 	const char *d = getenv("SIGIL_TEST_DATA");
@@ -829,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_wiring),
 		cmocka_unit_test(test_wiring_dirs),
 		cmocka_unit_test(test_wiring_big),
+		cmocka_unit_test(test_wiring_reuse),
 	};
 
 	snprintf(data_dir, sizeof(data_dir), "%s/sbom/bin", d ? d : "tests/data");
