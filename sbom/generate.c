@@ -82,46 +82,15 @@ static void image_release(struct image *im)
 	memset(im, 0, sizeof(*im));
 }
 
-static int platform_matches(const sg_desc *d, const sg_sbom_opts *o, const char *os,
-			    const char *arch)
+/* The platform asked for, else linux/<this machine's architecture> (in host). */
+static const sg_platform *want_platform(const sg_sbom_opts *o, sg_platform *host)
 {
-	if (!d->os || !d->architecture || strcmp(d->os, os) || strcmp(d->architecture, arch))
-		return 0;
-	if (o->variant)
-		return d->variant && !strcmp(d->variant, o->variant);
-	return 1;
-}
-
-/* Picks the index entry for the wanted platform; the error lists what the index has. */
-static int pick(const sg_desc **out, const sg_manifest *idx, const sg_sbom_opts *o,
-		const char *os, const char *arch, sg_error *e)
-{
-	char have[512] = "";
-	size_t i, n;
-
-	*out = NULL;
-	for (i = 0; i < idx->nitems; i++) {
-		const sg_desc *d = &idx->items[i];
-
-		if (!sg_media_type_is_manifest(d->media_type) || !platform_matches(d, o, os, arch))
-			continue;
-		/* arm64 without a variant asked: prefer v8 (or none) over others */
-		if (!*out || (!o->variant && d->variant && !strcmp(d->variant, "v8") && (*out)->variant &&
-			      strcmp((*out)->variant, "v8")))
-			*out = d;
-	}
-	if (*out)
-		return 0;
-	for (i = 0; i < idx->nitems; i++) {
-		const sg_desc *d = &idx->items[i];
-
-		n = strlen(have);
-		if (d->os && d->architecture && n + 64 < sizeof(have))
-			snprintf(have + n, sizeof(have) - n, "%s%s/%s%s%s", n ? ", " : "", d->os,
-				 d->architecture, d->variant ? "/" : "", d->variant ? d->variant : "");
-	}
-	return sg_err(e, SG_ENOTFOUND, "the index has no %s/%s%s%s image (it has: %s)", os, arch,
-		      o->variant ? "/" : "", o->variant ? o->variant : "", have[0] ? have : "none");
+	if (o->platform)
+		return o->platform;
+	memset(host, 0, sizeof(*host));
+	host->os = "linux";
+	host->arch = sg_sbom_host_arch();
+	return host;
 }
 
 static int config_string(char **out, const json_t *root, const char *key)
@@ -207,14 +176,14 @@ static int check_layers(struct image *im, sg_error *e)
 }
 
 /* --platform given: the image must be that platform. */
-static int check_platform(const struct image *im, const sg_sbom_opts *o, const char *os,
-			  const char *arch, sg_error *e)
+static int check_platform(const struct image *im, const sg_platform *p, sg_error *e)
 {
-	if (o->platform_set && (!im->os || !im->arch || strcmp(im->os, os) || strcmp(im->arch, arch) ||
-				(o->variant && (!im->variant || strcmp(im->variant, o->variant)))))
-		return sg_err(e, SG_ENOTFOUND, "the image is %s/%s%s%s, not the %s/%s asked for",
+	if (p && (!im->os || !im->arch || strcmp(im->os, p->os) || strcmp(im->arch, p->arch) ||
+		  (p->variant && (!im->variant || strcmp(im->variant, p->variant)))))
+		return sg_err(e, SG_ENOTFOUND, "the image is %s/%s%s%s, not the %s/%s%s%s asked for",
 			      im->os ? im->os : "?", im->arch ? im->arch : "?", im->variant ? "/" : "",
-			      im->variant ? im->variant : "", os, arch);
+			      im->variant ? im->variant : "", p->os, p->arch, p->variant ? "/" : "",
+			      p->variant ? p->variant : "");
 	return 0;
 }
 
@@ -225,7 +194,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST);
 	sg_manifest *top = NULL;
 	const sg_desc *d;
-	const char *os = o->os ? o->os : "linux", *arch = o->arch ? o->arch : sg_sbom_host_arch();
+	sg_platform host;
 	char *mt = NULL;
 	int err;
 
@@ -236,7 +205,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	if (top->is_index) {
 		char want[SG_DIGEST_MAX];
 
-		if ((err = pick(&d, top, o, os, arch, e)) < 0)
+		if ((err = sg_index_pick(&d, top, want_platform(o, &host), e)) < 0)
 			goto done;
 		snprintf(want, sizeof(want), "%s", d->digest);
 		sg_buf_reset(&body);
@@ -255,7 +224,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	}
 	if ((err = read_config(im, e)) < 0 || (err = check_layers(im, e)) < 0)
 		goto done;
-	err = check_platform(im, o, os, arch, e);
+	err = check_platform(im, o->platform, e);
 done:
 	sg_manifest_free(top);
 	sg_buf_release(&body);
@@ -266,7 +235,6 @@ done:
 /* docker-archive:FILE: the picked image's config and layers. */
 static int load_docker(struct image *im, const sg_sbom_opts *o, sg_error *e)
 {
-	const char *os = o->os ? o->os : "linux", *arch = o->arch ? o->arch : sg_sbom_host_arch();
 	size_t i;
 	int err;
 
@@ -280,7 +248,7 @@ static int load_docker(struct image *im, const sg_sbom_opts *o, sg_error *e)
 		return sg_err(e, SG_ERROR, "out of memory");
 	for (i = 0; i < im->nlayers; i++)
 		im->layers[i] = (char *)sg_dockerar_diff_id(im->da, i);
-	return check_platform(im, o, os, arch, e);
+	return check_platform(im, o->platform, e);
 }
 
 /* dir:ROOTFS: one pseudo-layer, named by the digest of the tar it is packed as (known

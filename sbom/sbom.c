@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "ref.h"
 #include "store.h"
+#include "manifest.h"
 #include "banned.h"
 
 static const char usage[] =
@@ -104,26 +105,6 @@ static int created_time(char out[32], sg_error *e)
 	return 0;
 }
 
-/* "os/arch[/variant]" split in place into o. */
-static int parse_platform(sg_sbom_opts *o, char *s, sg_error *e)
-{
-	char *arch = strchr(s, '/'), *variant;
-
-	if (!arch || arch == s || !arch[1])
-		return sg_err(e, SG_EINVALID, "--platform \"%.64s\" is not OS/ARCH[/VARIANT]", s);
-	*arch++ = '\0';
-	if ((variant = strchr(arch, '/'))) {
-		*variant++ = '\0';
-		if (!*variant || strchr(variant, '/'))
-			return sg_err(e, SG_EINVALID, "--platform: bad variant");
-	}
-	o->os = s;
-	o->arch = arch;
-	o->variant = variant;
-	o->platform_set = 1;
-	return 0;
-}
-
 static int emit(const sg_buf *doc, const char *output, sg_error *e)
 {
 	if (output && strcmp(output, "-") != 0)
@@ -153,9 +134,10 @@ int cmd_sbom(int argc, char **argv)
 	sg_error e = { 0 };
 	sg_ctx *ctx = NULL;
 	sg_sbom_input in = { 0 };
+	sg_platform plat;
 	sg_privkey *key = NULL;
 	const char *output = NULL, *keypath = NULL;
-	char created[32], *platform = NULL;
+	char created[32];
 	int c, r, quiet = 0, attest = 0, bundle = 0, rc = SG_EXIT_OK;
 
 	optind = 1;
@@ -186,7 +168,13 @@ int cmd_sbom(int argc, char **argv)
 				goto done;
 			break;
 		case 'o': output = optarg; break;
-		case 'P': platform = optarg; break;
+		case 'P':
+			if (sg_platform_parse(&plat, optarg, &e) < 0) {
+				rc = sg_cli_fail("sbom", &e);
+				goto done;
+			}
+			so.platform = &plat;
+			break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage, stdout); goto done;
 		default:
@@ -208,7 +196,7 @@ int cmd_sbom(int argc, char **argv)
 	}
 	so.warn = quiet ? NULL : warn_stderr;
 	so.created = created;
-	if ((platform && parse_platform(&so, platform, &e) < 0) || created_time(created, &e) < 0 ||
+	if (created_time(created, &e) < 0 ||
 	    sg_sbom_input_parse(&in, argv[optind], &e) < 0) {
 		rc = sg_cli_fail("sbom", &e);
 		goto done;

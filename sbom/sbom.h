@@ -16,10 +16,9 @@ struct sg_error;
 enum { SG_SBOM_SPDX_JSON = 0, SG_SBOM_CYCLONEDX_JSON = 1 };
 
 typedef struct sg_sbom_opts {
-	/* The platform to pick from a multi-arch index; NULL os/arch: the host's. A single
-	 * manifest must match when platform_set (the user asked for one). */
-	const char *os, *arch, *variant;
-	int platform_set;
+	/* The platform to pick from a multi-arch index (manifest.h); NULL: linux/<the host's
+	 * architecture>. A single manifest must match when one is given (the user asked). */
+	const struct sg_platform *platform;
 	const char *created;    /* RFC 3339 UTC, e.g. from SOURCE_DATE_EPOCH */
 	int format;             /* SG_SBOM_SPDX_JSON (0) or SG_SBOM_CYCLONEDX_JSON */
 	sg_warn_fn warn;        /* non-fatal findings, one line each; may be NULL */
