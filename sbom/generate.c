@@ -8,6 +8,7 @@
  * checked after its last byte, and a mismatch fails the whole SBOM. docker-archive: and
  * dir: inputs (input.h) feed the same pipes from an archive member or a directory packed
  * on the fly. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,10 @@ struct image {
 	sg_warn_fn warn;         /* dir: findings, from the pipe's thread */
 	void *warn_arg;
 	int stream_failed;       /* the last error came from the layer's producer */
+	const sg_sbom_opts *o;   /* its progress callback */
+	uint64_t total;          /* bytes of all layer blobs as stored; 0: unknown (dir:) */
+	uint64_t base;           /* bytes read this pass before the current layer */
+	int again;               /* the second pass */
 };
 
 static void image_release(struct image *im)
@@ -170,6 +175,7 @@ static int check_layers(struct image *im, sg_error *e)
 				      i, d->digest, (long long)d->size,
 				      (unsigned long long)SG_SBOM_MAX_LAYER);
 		im->layers[i] = d->digest;
+		im->total += (uint64_t)d->size;
 	}
 	im->nlayers = im->m->nitems;
 	return 0;
@@ -246,8 +252,10 @@ static int load_docker(struct image *im, const sg_sbom_opts *o, sg_error *e)
 	im->nlayers = sg_dockerar_nlayers(im->da);
 	if (!(im->layers = calloc(im->nlayers + 1, sizeof(*im->layers))))
 		return sg_err(e, SG_ERROR, "out of memory");
-	for (i = 0; i < im->nlayers; i++)
+	for (i = 0; i < im->nlayers; i++) {
 		im->layers[i] = (char *)sg_dockerar_diff_id(im->da, i);
+		im->total += sg_dockerar_layer_size(im->da, i);
+	}
 	return check_platform(im, o->platform, e);
 }
 
@@ -282,24 +290,53 @@ struct lstream {
 	size_t layer;
 	sg_pipe *p;
 	int read_failed;         /* the pipe gave the walker the producer's error */
+	_Atomic uint64_t read;   /* bytes as stored, counted on the producer's thread */
+	sg_blob_sink_fn sink;    /* the pipe's, wrapped by count_sink */
+	void *sink_arg;
 };
+
+/* Counts the layer's bytes as stored (compressed), for progress, on their way to the pipe. */
+static int count_sink(void *arg, const void *data, size_t len, sg_error *e)
+{
+	struct lstream *ls = arg;
+
+	atomic_fetch_add_explicit(&ls->read, len, memory_order_relaxed);
+	return ls->sink(ls->sink_arg, data, len, e);
+}
 
 /* The pipe's producer (on its thread): the layer's bytes from where they are. */
 static int produce(void *arg, sg_blob_sink_fn sink, void *sink_arg, sg_error *e)
 {
-	const struct lstream *ls = arg;
+	struct lstream *ls = arg;
 	const struct image *im = ls->im;
 
+	ls->sink = sink;
+	ls->sink_arg = sink_arg;
 	switch (im->in->kind) {
 	case SG_INPUT_REF:
 		return sg_store_get_blob_stream(im->store, im->layers[ls->layer],
-						im->m->items[ls->layer].size, sink, sink_arg, e);
+						im->m->items[ls->layer].size, count_sink, ls, e);
 	case SG_INPUT_DOCKER_ARCHIVE:
-		return sg_dockerar_layer_stream(im->da, ls->layer, sink, sink_arg, e);
+		return sg_dockerar_layer_stream(im->da, ls->layer, count_sink, ls, e);
 	case SG_INPUT_DIR:
-		return sg_dirtar_stream(im->in->path, im->warn, im->warn_arg, sink, sink_arg, e);
+		return sg_dirtar_stream(im->in->path, im->warn, im->warn_arg, count_sink, ls, e);
 	}
 	return sg_err(e, SG_EINVALID, "unknown input kind");
+}
+
+static void report(const struct lstream *ls)
+{
+	const struct image *im = ls->im;
+	sg_sbom_progress p;
+
+	if (!im->o->progress)
+		return;
+	p.layer = ls->layer;
+	p.nlayers = im->nlayers;
+	p.again = im->again;
+	p.done = im->base + atomic_load_explicit(&ls->read, memory_order_relaxed);
+	p.total = im->again ? 0 : im->total;
+	im->o->progress(im->o->progress_arg, &p);
 }
 
 static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
@@ -316,6 +353,7 @@ static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
 		return sg_err(e, SG_ERROR, "out of memory");
 	ls->im = im;
 	ls->layer = layer;
+	atomic_init(&ls->read, 0);
 	/* what has no blob digest is checked (or named) by the digest of its tar */
 	if (im->in->kind == SG_INPUT_DIR || (im->in->kind == SG_INPUT_DOCKER_ARCHIVE &&
 					      !sg_dockerar_layer_addressed(im->da, layer)))
@@ -326,6 +364,7 @@ static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
 		return err;
 	}
 	*stream = ls;
+	report(ls);
 	return 0;
 }
 
@@ -336,6 +375,8 @@ static long src_read(void *stream, const void **data, sg_error *e)
 
 	if (n < 0)
 		ls->read_failed = 1;
+	else if (n > 0)
+		report(ls);
 	return n;
 }
 
@@ -348,6 +389,7 @@ static int src_close(void *stream, int err, sg_error *e)
 
 	err = sg_pipe_close(ls->p, err, got, &failed, e);
 	im->stream_failed = failed || ls->read_failed;
+	im->base += atomic_load_explicit(&ls->read, memory_order_relaxed);
 	if (!err && im->in->kind == SG_INPUT_DOCKER_ARCHIVE &&
 	    !sg_dockerar_layer_addressed(im->da, ls->layer) &&
 	    strcmp(got, im->layers[ls->layer]) != 0) {
@@ -381,6 +423,8 @@ static int walk(sg_walker *w, struct image *im, sg_error *e)
 	for (i = 0; i < im->nlayers; i++)
 		if ((err = sg_walker_add_layer_from(w, &src, e)) < 0)
 			return layer_error(im, i, e);
+	im->again = 1;
+	im->base = 0;
 	if ((err = sg_walker_finish_from(w, &src, e)) < 0)
 		sg_err_prefix(e, "second pass");
 	return err;
@@ -548,6 +592,7 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	memset(&im, 0, sizeof(im));
 	memset(&c, 0, sizeof(c));
 	im.in = in;
+	im.o = o;
 	im.warn = o->warn;
 	im.warn_arg = o->warn_arg;
 	if ((err = load_input(&im, ctx, o, e)) < 0 || (err = hists_new(&hist, o->warn, o->warn_arg, e)) < 0)

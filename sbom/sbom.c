@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 #include "sbom.h"
 #include "input.h"
+#include "progress.h"
 #include "attest.h"
 #include "intoto.h"
 #include "keys.h"
@@ -46,7 +48,8 @@ static const char usage[] =
 	"                                 attached as an OCI 1.1 referrer\n"
 	"      --platform OS/ARCH[/VAR]   the image to pick from a multi-arch index\n"
 	"                                 (default: linux/<this machine's architecture>)\n"
-	"  -q, --quiet                    no warnings on stderr\n"
+	"  -q, --quiet                    no warnings and no progress on stderr (progress is\n"
+	"                                 shown only when stderr is a terminal)\n"
 	SG_REGISTRY_HELP;
 
 /* --attest: the SBOM as the predicate of a signed statement about the image, stored beside
@@ -72,12 +75,14 @@ done:
 	return err;
 }
 
+/* arg: the progress line (may be NULL), cleared before the warning. */
 static void warn_stderr(void *arg, const char *msg)
 {
-	char line[1200];
+	char clean[1200], line[1300];
 
-	(void)arg;
-	fprintf(stderr, "sigil sbom: warning: %s\n", sg_printable(line, sizeof(line), msg));
+	snprintf(line, sizeof(line), "sigil sbom: warning: %s",
+		 sg_printable(clean, sizeof(clean), msg));
+	sg_progress_print(arg, stderr, line);
 }
 
 /* RFC 3339 UTC from SOURCE_DATE_EPOCH (reproducible-builds.org) or the clock. */
@@ -136,6 +141,7 @@ int cmd_sbom(int argc, char **argv)
 	sg_sbom_input in = { 0 };
 	sg_platform plat;
 	sg_privkey *key = NULL;
+	sg_progress *prog = NULL;
 	const char *output = NULL, *keypath = NULL;
 	char created[32];
 	int c, r, quiet = 0, attest = 0, bundle = 0, rc = SG_EXIT_OK;
@@ -194,7 +200,12 @@ int cmd_sbom(int argc, char **argv)
 		rc = SG_EXIT_USAGE;
 		goto done;
 	}
+	if (!quiet && isatty(STDERR_FILENO) && (prog = sg_progress_new(stderr))) {
+		so.progress = sg_progress_update;
+		so.progress_arg = prog;
+	}
 	so.warn = quiet ? NULL : warn_stderr;
+	so.warn_arg = prog;
 	so.created = created;
 	if (created_time(created, &e) < 0 ||
 	    sg_sbom_input_parse(&in, argv[optind], &e) < 0) {
@@ -209,13 +220,19 @@ int cmd_sbom(int argc, char **argv)
 	}
 	/* the key first: a wrong password costs no walk */
 	if ((attest && sg_privkey_load(&key, keypath, sg_password_get, (void *)keypath, &e) < 0) ||
-	    sg_ctx_new(&ctx, &opts, &e) < 0 || sg_sbom_generate_input(&doc, ctx, &in, &so, &e) < 0 ||
-	    emit(&doc, output, &e) < 0 ||
+	    sg_ctx_new(&ctx, &opts, &e) < 0) {
+		rc = sg_cli_fail("sbom", &e);
+		goto done;
+	}
+	r = sg_sbom_generate_input(&doc, ctx, &in, &so, &e);
+	sg_progress_clear(prog); /* before the result or the error */
+	if (r < 0 || emit(&doc, output, &e) < 0 ||
 	    (attest && attest_sbom(ctx, &in, &doc, so.format, key, bundle, &e) < 0)) {
 		rc = sg_cli_fail("sbom", &e);
 		goto done;
 	}
 done:
+	sg_progress_free(prog);
 	sg_privkey_free(key);
 	sg_buf_release(&doc);
 	sg_sbom_input_release(&in);

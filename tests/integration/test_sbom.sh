@@ -6,7 +6,8 @@
 # upper layer deletes one binary and replaces another. CycloneDX 1.6 checked against the
 # schema of @cyclonedx/cyclonedx-library (tests/js); --attest then verify-attestation. Checks the SPDX against the 2.3 JSON schema, the package
 # set, purls, licences, files and layers; byte-identical output; an index with platforms;
-# a registry copy; and broken or hostile layers.
+# a registry copy; broken or hostile layers; the progress line on a pseudo-terminal (and
+# none with --quiet), with the same output.
 . "$(dirname "$0")/harness.sh"
 . "$HERE/lib.sh"
 
@@ -449,6 +450,57 @@ check "Latin-1 in the maintainer becomes U+FFFD" \
 check "& < > are not escaped (as syft writes them)" grep -q '"description":"tools & <things>"' "$T/out"
 expect 0 "--quiet silences warnings" sbom --quiet "oci:$T/escape:v1"
 check "nothing on stderr with --quiet" test ! -s "$T/err"
+
+# ---- progress on a terminal: stderr a pseudo-terminal, stdout a file ----
+# ptyrun.py OUT ERR ARGS...: runs ARGS with stderr on a pty, stdout to OUT; ERR gets what
+# the terminal showed. ttycheck.py ERR MODE: the progress line's shape.
+cat >"$T/ptyrun.py" <<'PY'
+import os, subprocess, sys
+master, slave = os.openpty()
+with open(sys.argv[1], "wb") as out:
+    p = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
+os.close(slave)
+shown = b""
+while True:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:  # EIO: the child closed the terminal
+        break
+    if not chunk:
+        break
+    shown += chunk
+open(sys.argv[2], "wb").write(shown)
+sys.exit(p.wait())
+PY
+cat >"$T/ttycheck.py" <<'PY'
+import re, sys
+shown, mode = open(sys.argv[1], "rb").read(), sys.argv[2]
+if mode == "progress":
+    for n in (1, 2):
+        if not re.search(rb"\rsbom: layer %d/2  [0-9]+\.[0-9]/[0-9]+\.[0-9] MiB" % n, shown):
+            sys.exit("no progress line for layer %d/2 in %r" % (n, shown[:300]))
+    if not re.search(rb"\r +\r$", shown):
+        sys.exit("the progress line is not cleared at the end: %r" % shown[-80:])
+elif mode == "warnings":
+    # each warning on a line of its own: the progress line is cleared before it
+    lines = re.split(rb"\r\n|\n|\r", shown)
+    if not any(l.startswith(b"sigil sbom: warning: ") for l in lines) or \
+            any(b"sigil sbom: warning" in l and not l.startswith(b"sigil") for l in lines):
+        sys.exit("warnings mixed with the progress line: %r" % shown[:400])
+PY
+ptyrun() { "$PY" "$T/ptyrun.py" "$T/out" "$T/tty" "$SIGIL" "$@" 2>"$T/err"; }
+check "tty: sbom with stderr on a terminal" ptyrun sbom "$IMG"
+check "tty: progress per layer with MiB of the total, rewritten with \\r, cleared" \
+	"$PY" "$T/ttycheck.py" "$T/tty" progress
+check "tty: stdout byte-identical to the run without a terminal" cmp -s "$T/a.json" "$T/out"
+check "tty: sbom --output" ptyrun sbom --output "$T/tty.json" "$IMG"
+check "tty: --output byte-identical, stdout empty" eval 'cmp -s "$T/a.json" "$T/tty.json" && test ! -s "$T/out"'
+check "tty: sbom --quiet" ptyrun sbom --quiet "$IMG"
+check "tty: --quiet shows no progress" test ! -s "$T/tty"
+check "tty: --quiet output byte-identical" cmp -s "$T/a.json" "$T/out"
+check "tty: warnings on a terminal" ptyrun sbom "oci:$T/escape:v1"
+check "tty: warnings on lines of their own, not inside the progress line" \
+	"$PY" "$T/ttycheck.py" "$T/tty" warnings
 start=$(date +%s)
 expect 0 "a 10 GB sparse file entry" sbom "oci:$T/sparse:v1"
 check "the sparse entry takes no time" test $(($(date +%s) - start)) -lt 20
