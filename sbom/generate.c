@@ -414,22 +414,6 @@ static int layer_error(const struct image *im, size_t i, sg_error *e)
 	return sg_err_prefix(e, "blob %s", im->layers[i]);
 }
 
-static int walk(sg_walker *w, struct image *im, sg_error *e)
-{
-	const sg_walk_source src = { src_open, src_read, src_close, im };
-	size_t i;
-	int err;
-
-	for (i = 0; i < im->nlayers; i++)
-		if ((err = sg_walker_add_layer_from(w, &src, e)) < 0)
-			return layer_error(im, i, e);
-	im->again = 1;
-	im->base = 0;
-	if ((err = sg_walker_finish_from(w, &src, e)) < 0)
-		sg_err_prefix(e, "second pass");
-	return err;
-}
-
 /* What each cataloger learns from every layer's copy of its evidence (walker.h observe):
  * which layer introduced a package. */
 struct hists {
@@ -437,6 +421,10 @@ struct hists {
 	sg_apk_hist *apk;
 	sg_file_hist *files;
 	sg_bincat *bin;       /* not a history: the binaries' packages, parsed as they pass */
+	/* --scope all-layers: what the layer being read wrote */
+	sg_walk_inspect insp; /* bin's inspector, wrapped to note its candidates */
+	int evidence;         /* an observed file: a package database, METADATA, package.json */
+	int binaries;         /* a binary or archive the binary cataloger parses */
 };
 
 static int hists_new(struct hists *h, sg_warn_fn warn, void *warn_arg, sg_error *e)
@@ -464,9 +452,37 @@ static void observe(void *arg, const char *path, size_t layer, const unsigned ch
 {
 	struct hists *h = arg;
 
+	h->evidence = 1;
 	sg_dpkg_hist_observe(h->dpkg, path, layer, data, len);
 	sg_apk_hist_observe(h->apk, path, layer, data, len);
 	sg_file_hist_observe(h->files, path, layer, data, len);
+}
+
+/* The binary cataloger's inspector, noting that the layer had a candidate. */
+static int insp_begin(void *arg, const char *path, size_t layer, unsigned mode, int64_t size,
+		      const unsigned char *head, size_t headlen, sg_error *e)
+{
+	struct hists *h = arg;
+	const sg_walk_inspect *in = sg_bincat_inspector(h->bin);
+	int r = in->begin(in->arg, path, layer, mode, size, head, headlen, e);
+
+	if (r > 0)
+		h->binaries = 1;
+	return r;
+}
+
+static int insp_data(void *arg, const unsigned char *p, size_t n, sg_error *e)
+{
+	const sg_walk_inspect *in = sg_bincat_inspector(((struct hists *)arg)->bin);
+
+	return in->data(in->arg, p, n, e);
+}
+
+static int insp_end(void *arg, int complete, sg_error *e)
+{
+	const sg_walk_inspect *in = sg_bincat_inspector(((struct hists *)arg)->bin);
+
+	return in->end(in->arg, complete, e);
 }
 
 static int wants(sg_walker *w, sg_error *e)
@@ -483,20 +499,122 @@ static int wants(sg_walker *w, sg_error *e)
 	return 0;
 }
 
-static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h,
-		   const sg_sbom_opts *o, sg_error *e)
+/* The catalogers on w as it stands: those that read evidence files, the binary cataloger,
+ * or both. */
+static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h, sg_warn_fn warn,
+		   void *arg, int evidence, int binaries, sg_error *e)
 {
 	int err;
 
-	if ((err = sg_cat_os(&c->os, w, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_dpkg(c, w, h->dpkg, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_apk(c, w, h->apk, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_python(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_npm(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_bin(c, w, h->bin, e)) < 0 ||
-	    (err = sg_catalog_finish(c, w, e)) < 0)
+	if (evidence && ((err = sg_cat_os(&c->os, w, warn, arg, e)) < 0 ||
+			 (err = sg_cat_dpkg(c, w, h->dpkg, warn, arg, e)) < 0 ||
+			 (err = sg_cat_apk(c, w, h->apk, warn, arg, e)) < 0 ||
+			 (err = sg_cat_python(c, w, h->files, warn, arg, e)) < 0 ||
+			 (err = sg_cat_npm(c, w, h->files, warn, arg, e)) < 0))
 		return err;
-	return 0;
+	if (binaries && (err = sg_cat_bin(c, w, h->bin, e)) < 0)
+		return err;
+	return sg_catalog_finish(c, w, e);
+}
+
+/* --scope all-layers: each warning once, though the catalogers read a file in every view
+ * that has it. A set of the lines' hashes (0 marks a free slot). */
+struct once {
+	sg_warn_fn warn;
+	void *arg;
+	uint64_t *seen;
+	size_t cap, n;
+};
+
+static uint64_t *once_slot(uint64_t *tab, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (tab[i] && tab[i] != h)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static void warn_once(void *arg, const char *msg)
+{
+	struct once *o = arg;
+	uint64_t h = 1469598103934665603ull, *tab, *sl;
+	size_t i, cap;
+
+	if (!o->warn)
+		return;
+	for (i = 0; msg[i]; i++) {
+		h ^= (unsigned char)msg[i];
+		h *= 1099511628211ull;
+	}
+	h += !h;
+	if ((o->n + 1) * 2 > o->cap) {
+		cap = o->cap ? o->cap * 2 : 64;
+		if (!(tab = calloc(cap, sizeof(*tab)))) { /* then maybe twice, never lost */
+			o->warn(o->arg, msg);
+			return;
+		}
+		for (i = 0; i < o->cap; i++)
+			if (o->seen[i])
+				*once_slot(tab, cap, o->seen[i]) = o->seen[i];
+		free(o->seen);
+		o->seen = tab;
+		o->cap = cap;
+	}
+	if (*(sl = once_slot(o->seen, o->cap, h)))
+		return;
+	*sl = h;
+	o->n++;
+	o->warn(o->arg, msg);
+}
+
+/* --scope all-layers: the packages of the view after a layer that wrote evidence or
+ * binaries (catalog.h sg_layers_add). A file that view reaches only through a symlink to
+ * a path no want matches is read by the second pass, for the final view alone: here it
+ * is absent, and a view whose package database is such a file is skipped with a warning. */
+static int add_view(sg_layers *l, const sg_walker *w, struct hists *h, struct once *warn,
+		    size_t layer, sg_error *e)
+{
+	sg_catalog c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	err = catalog(&c, w, h, warn_once, warn, h->evidence, h->binaries, e);
+	if (err == SG_EUNSUPPORTED) {
+		sg_warnf(warn_once, warn, "layer %zu: the packages of the filesystem up to this "
+			 "layer are not listed: %s", layer, e->msg);
+		sg_error_clear(e);
+		err = 0;
+	} else if (!err) {
+		err = sg_layers_add(l, &c, w, e);
+	}
+	sg_catalog_release(&c);
+	return err;
+}
+
+/* Streams every layer (for all-layers, l non-NULL, cataloguing the views between), then
+ * the second pass. */
+static int walk(sg_walker *w, struct image *im, struct hists *h, sg_layers *l,
+		struct once *warn, sg_error *e)
+{
+	const sg_walk_source src = { src_open, src_read, src_close, im };
+	size_t i;
+	int err;
+
+	for (i = 0; i < im->nlayers; i++) {
+		h->evidence = h->binaries = 0;
+		if ((err = sg_walker_add_layer_from(w, &src, e)) < 0)
+			return layer_error(im, i, e);
+		/* the last layer's view is the final one, read after the second pass */
+		if (l && i + 1 < im->nlayers && (h->evidence || h->binaries) &&
+		    (err = add_view(l, w, h, warn, i, e)) < 0)
+			return sg_err_prefix(e, "the filesystem up to layer %zu", i);
+	}
+	im->again = 1;
+	im->base = 0;
+	if ((err = sg_walker_finish_from(w, &src, e)) < 0)
+		sg_err_prefix(e, "second pass");
+	return err;
 }
 
 /* "localhost/<name>" for local inputs: path's last component, lower case, runs of other
@@ -583,7 +701,11 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	struct image im;
 	sg_walk_opts wo = { 0 };
 	sg_walker *w = NULL;
-	struct hists hist = { NULL, NULL, NULL, NULL };
+	struct hists hist;
+	struct once once = { o->warn, o->warn_arg, NULL, 0, 0 };
+	sg_layers *layers = NULL;
+	sg_warn_fn warn = o->warn;
+	void *warn_arg = o->warn_arg;
 	sg_catalog c;
 	sg_sbom_image img;
 	char *name = NULL, *repo = NULL, *tag = NULL;
@@ -591,6 +713,7 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 
 	memset(&im, 0, sizeof(im));
 	memset(&c, 0, sizeof(c));
+	memset(&hist, 0, sizeof(hist));
 	im.in = in;
 	im.o = o;
 	im.warn = o->warn;
@@ -602,8 +725,24 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	wo.observe = observe;
 	wo.observe_arg = &hist;
 	wo.inspect = sg_bincat_inspector(hist.bin);
+	if (o->all_layers) {
+		const sg_walk_inspect *bin = sg_bincat_inspector(hist.bin);
+
+		if ((err = sg_layers_new(&layers, e)) < 0)
+			goto done;
+		hist.insp.max = bin->max;
+		hist.insp.begin = insp_begin;
+		hist.insp.data = insp_data;
+		hist.insp.end = insp_end;
+		hist.insp.arg = &hist;
+		wo.inspect = &hist.insp;
+		warn = warn_once;
+		warn_arg = &once;
+	}
 	if ((err = sg_walker_new(&w, &wo, e)) < 0 || (err = wants(w, e)) < 0 ||
-	    (err = walk(w, &im, e)) < 0 || (err = catalog(&c, w, &hist, o, e)) < 0)
+	    (err = walk(w, &im, &hist, layers, &once, e)) < 0 ||
+	    (err = catalog(&c, w, &hist, warn, warn_arg, 1, 1, e)) < 0 ||
+	    (layers && (err = sg_layers_merge(layers, &c, e)) < 0))
 		goto done;
 	memset(&img, 0, sizeof(img));
 	if (image_names(&img, &name, &repo, &tag, &im) < 0) {
@@ -616,6 +755,7 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	img.variant = im.variant;
 	img.layers = im.layers;
 	img.nlayers = im.nlayers;
+	img.all_layers = o->all_layers;
 	err = o->format == SG_SBOM_CYCLONEDX_JSON ? sg_cdx_write(out, &img, &c, o->created, e)
 						  : sg_spdx_write(out, &img, &c, w, o->created, e);
 done:
@@ -624,6 +764,8 @@ done:
 	free(tag);
 	sg_catalog_release(&c);
 	sg_walker_free(w);
+	sg_layers_free(layers);
+	free(once.seen);
 	hists_release(&hist);
 	image_release(&im);
 	return err;

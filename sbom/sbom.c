@@ -22,20 +22,25 @@
 
 static const char usage[] =
 	"usage: sigil sbom [--format spdx-json|cyclonedx-json] [--output FILE]\n"
-	"                  [--platform OS/ARCH[/VARIANT]] [--quiet]\n"
+	"                  [--scope squashed|all-layers] [--platform OS/ARCH[/VARIANT]] [--quiet]\n"
 	"                  [--attest --key KEY [--bundle-format legacy|sigstore]] IMAGE\n"
 	"\n"
 	"Writes an SPDX 2.3 (or CycloneDX 1.6) JSON SBOM of IMAGE to stdout or FILE. IMAGE is a\n"
 	"registry reference, oci:PATH[:TAG], docker-archive:FILE[:NAME:TAG] (what docker save\n"
 	"writes) or dir:ROOTFS (an unpacked root filesystem). The layers are streamed, never\n"
 	"unpacked to disk or held in memory; whiteouts are applied so the packages listed are\n"
-	"exactly those of the final filesystem. The same image gives the same bytes: set\n"
-	"SOURCE_DATE_EPOCH to fix the creation time too.\n"
+	"exactly those of the final filesystem (or, with --scope all-layers, of every layer).\n"
+	"The same image gives the same bytes: set SOURCE_DATE_EPOCH to fix the creation time\n"
+	"too.\n"
 	"Exit status: 0 written, 2 usage or operational error.\n"
 	"\n"
 	"  -f, --format FORMAT            spdx-json (SPDX 2.3, the default) or cyclonedx-json\n"
 	"                                 (CycloneDX 1.6)\n"
 	"  -o, --output FILE              write to FILE (atomically) instead of stdout\n"
+	"      --scope SCOPE              squashed (the default): the packages of the final\n"
+	"                                 filesystem; all-layers: also those a later layer\n"
+	"                                 deleted or replaced (each with its layers, its files\n"
+	"                                 as its layer had them, and \"sigil:visible false\")\n"
 	"      --attest                   also sign the SBOM with --key and attach it to IMAGE\n"
 	"                                 as an in-toto attestation (predicate type\n"
 	"                                 https://spdx.dev/Document, or https://cyclonedx.org/bom),\n"
@@ -124,6 +129,7 @@ int cmd_sbom(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "scope", required_argument, NULL, 'S' },
 		{ "platform", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "attest", no_argument, NULL, 'A' },
@@ -166,6 +172,14 @@ int cmd_sbom(int argc, char **argv)
 				rc = SG_EXIT_USAGE;
 				goto done;
 			}
+			break;
+		case 'S':
+			if (strcmp(optarg, "squashed") && strcmp(optarg, "all-layers")) {
+				fprintf(stderr, "sigil sbom: --scope must be squashed or all-layers\n");
+				rc = SG_EXIT_USAGE;
+				goto done;
+			}
+			so.all_layers = !strcmp(optarg, "all-layers");
 			break;
 		case 'A': attest = 1; break;
 		case 'k': keypath = optarg; break;

@@ -30,6 +30,9 @@ typedef struct sg_sbom_opts {
 	const struct sg_platform *platform;
 	const char *created;    /* RFC 3339 UTC, e.g. from SOURCE_DATE_EPOCH */
 	int format;             /* SG_SBOM_SPDX_JSON (0) or SG_SBOM_CYCLONEDX_JSON */
+	int all_layers;         /* --scope all-layers: the packages of every layer's view, also
+				 * those a later layer deleted or replaced (catalog.h, layers.c);
+				 * 0: squashed, the final filesystem's */
 	sg_warn_fn warn;        /* non-fatal findings, one line each; may be NULL */
 	void *warn_arg;
 	/* Called as layer bytes are read (when a layer starts and then per chunk the walker

@@ -22,6 +22,8 @@ typedef struct sg_sbom_image {
 	const char *os, *arch, *variant; /* from the config; variant may be NULL */
 	char **layers;         /* layer blob digests, bottom first */
 	size_t nlayers;
+	int all_layers;        /* the catalog is of every layer's view (--scope all-layers):
+				* another document, so another namespace and serial number */
 } sg_sbom_image;
 
 /* The document's name and namespace inputs are img; created is an RFC 3339 UTC time

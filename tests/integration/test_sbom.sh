@@ -7,7 +7,8 @@
 # schema of @cyclonedx/cyclonedx-library (tests/js); --attest then verify-attestation. Checks the SPDX against the 2.3 JSON schema, the package
 # set, purls, licences, files and layers; byte-identical output; an index with platforms;
 # a registry copy; broken or hostile layers; the progress line on a pseudo-terminal (and
-# none with --quiet), with the same output.
+# none with --quiet), with the same output; --scope all-layers on the two-layer and the
+# binaries images (what the upper layers removed or replaced is listed too).
 . "$(dirname "$0")/harness.sh"
 . "$HERE/lib.sh"
 
@@ -252,6 +253,66 @@ elif mode == "lang" or mode == "apk":
         if sum(1 for p in doc["packages"] if p["name"] in ("ms", "six")) != 2:
             fail("ms or six listed twice")
 
+elif mode == "alllayers":
+    # --scope all-layers on the two-layer image: the package the upper layer removed and
+    # both versions of the upgraded one, each with its layers and its files as its layer
+    # had them; what is in the final filesystem exactly as the squashed document has it
+    sq = json.load(open(sys.argv[3]))
+    byv = {(p["name"], p.get("versionInfo")): p for p in doc["packages"]}
+    hidden = lambda p: any(a["comment"] == "sigil:visible false" for a in p.get("annotations", []))
+    want = {("base-files", "12.4+deb12u11"): (0, 0, 1), ("netbase", "6.4"): (0, 0, 1),
+            ("zlib1g", "1:1.2.13.dfsg-1"): (0, 0, 1), ("libzstd1", "1.5.5+dfsg2-2"): (1, 1, 1),
+            ("libzstd1", "1.5.4+dfsg2-5"): (0, 0, 0), ("media-types", "10.0.0"): (0, 0, 0)}
+    got = {k for k, p in byv.items() if k[0] != "debian" and p.get("primaryPackagePurpose") != "CONTAINER"}
+    if got != set(want) or len(byv) != len(doc["packages"]):
+        fail("packages %s, wanted %s" % (sorted(got), sorted(want)))
+    for k, (ev, intro, visible) in want.items():
+        p = byv[k]
+        if (ann(p, "evidence-layer"), ann(p, "introduced-layer"), int(not hidden(p))) != (ev, intro, visible):
+            fail("%s %s: evidence %s, introduced %s, hidden %s" % (k + (ann(p, "evidence-layer"),
+                 ann(p, "introduced-layer"), hidden(p))))
+    old, new, mt = byv[("libzstd1", "1.5.4+dfsg2-5")], byv[("libzstd1", "1.5.5+dfsg2-2")], byv[("media-types", "10.0.0")]
+    if not purl(old).startswith("pkg:deb/debian/libzstd1@1.5.4%2Bdfsg2-5?arch=amd64&"):
+        fail("old libzstd1 purl " + purl(old))
+    # a deleted package's files are still its files, as the layer that had it had them
+    if contains(mt) != ["./etc/mime.types", "./usr/share/bug/media-types/presubj",
+                        "./usr/share/doc/media-types/changelog.gz", "./usr/share/doc/media-types/copyright"]:
+        fail("media-types contains %s" % contains(mt))
+    if contains(old) != ["./usr/lib/x86_64-linux-gnu/libzstd.so.1.5.4", "./usr/share/doc/libzstd1/changelog.Debian.gz",
+                         "./usr/share/doc/libzstd1/changelog.gz", "./usr/share/doc/libzstd1/copyright"]:
+        fail("libzstd1 1.5.4 contains %s" % contains(old))
+    if mt["licenseDeclared"] != "LicenseRef-ad-hoc" or "LicenseRef-ad-hoc" not in \
+            {x["licenseId"] for x in doc.get("hasExtractedLicensingInfos", [])}:
+        fail("media-types licence " + mt["licenseDeclared"])
+    # one path, two files: the replaced copyright (layer 0, old libzstd1) and the new one
+    cr = {}
+    for f, k, t in rels:
+        if k == "CONTAINS" and ids.get(t, {}).get("fileName") == "./usr/share/doc/libzstd1/copyright":
+            cr[f] = ids[t]
+    if len({x["SPDXID"] for x in cr.values()}) != 2 or not cr[old["SPDXID"]]["comment"].startswith("layer 0 ") \
+            or not cr[new["SPDXID"]]["comment"].startswith("layer 1 "):
+        fail("libzstd1 copyright files %s" % cr)
+    # the final filesystem's files and packages as in the squashed document (but layers)
+    for f in sq["files"]:
+        if ids.get(f["SPDXID"]) != f:
+            fail("file %s differs from the squashed document" % f["fileName"])
+    strip = lambda p: {k: v for k, v in p.items() if k != "annotations"}
+    for p in sq["packages"]:
+        if p.get("primaryPackagePurpose") != "CONTAINER" and strip(ids[p["SPDXID"]]) != strip(p):
+            fail("package %s differs from the squashed document" % p["name"])
+    for p in doc["packages"]:
+        if p.get("filesAnalyzed"):
+            s1 = sorted(next(c["checksumValue"] for c in ids[t]["checksums"] if c["algorithm"] == "SHA1")
+                        for f, k, t in rels if f == p["SPDXID"] and k == "CONTAINS" and t in ids and "fileName" in ids[t])
+            if p["packageVerificationCode"]["packageVerificationCodeValue"] != hashlib.sha1("".join(s1).encode()).hexdigest():
+                fail(p["name"] + " verification code")
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    for p in doc["packages"]:
+        if p is not img and (img["SPDXID"], "CONTAINS", p["SPDXID"]) not in rels:
+            fail("image does not contain %s %s" % (p["name"], p.get("versionInfo")))
+    if doc["documentNamespace"] == sq["documentNamespace"]:
+        fail("the same namespace as the squashed document")
+
 elif mode == "same-content":
     # two documents for the same image under different names: only names and ids of the
     # image and the namespace may differ
@@ -285,6 +346,17 @@ check "same content by digest" sbomcheck same-content "$T/out" "$T/a.json"
 check "without SOURCE_DATE_EPOCH: the current time" \
 	grep -q "\"created\":\"$(date -u +%Y)-" "$T/now.json"
 
+# ---- --scope all-layers: also what the upper layer removed or replaced ----
+expect 0 "all-layers: sbom --scope all-layers" sbom --scope all-layers --output "$T/al.json" "$IMG"
+check "all-layers: no warnings" test ! -s "$T/err"
+check "all-layers: valid SPDX 2.3" sbomcheck schema "$T/al.json" "$SCHEMA"
+check "all-layers: media-types and libzstd1 1.5.4 listed (not visible), with layers and files; the rest as squashed" \
+	sbomcheck alllayers "$T/al.json" "$T/a.json"
+expect 0 "all-layers: second run" sbom --scope all-layers "$IMG"
+check "all-layers: byte-identical output" cmp -s "$T/al.json" "$T/out"
+expect 0 "--scope squashed is the default" sbom --scope squashed "$IMG"
+check "--scope squashed: byte-identical to no --scope" cmp -s "$T/a.json" "$T/out"
+
 # ---- the lower layer alone: media-types is there, with its LicenseRef ----
 "$PY" "$ROOT/scripts/mkimage.py" "$DATA/base" "$T/base" v1 >/dev/null
 expect 0 "sbom of the base layer alone" sbom --output "$T/base.json" "oci:$T/base:v1"
@@ -292,6 +364,8 @@ check "base: valid SPDX 2.3" sbomcheck schema "$T/base.json" "$SCHEMA"
 check "base: five packages" sbomcheck packages "$T/base.json" base-files=12.4+deb12u11 \
 	libzstd1=1.5.4+dfsg2-5 media-types=10.0.0 netbase=6.4 zlib1g=1:1.2.13.dfsg-1
 check "base: LicenseRef with its text, conffiles" sbomcheck licref "$T/base.json"
+expect 0 "base: all-layers of one layer" sbom --scope all-layers --output "$T/base-al.json" "oci:$T/base:v1"
+check "base: one layer, all-layers lists what squashed does" sbomcheck same-content "$T/base-al.json" "$T/base.json"
 
 # ---- language packages (Python, npm) and an apk image ----
 "$PY" "$ROOT/scripts/mkimage.py" "$DATA/lang" "$T/lang" v1 >/dev/null
@@ -357,6 +431,7 @@ expect_error 2 "bad --platform" "not OS/ARCH" sbom --platform linux "$IMG"
 expect_error 2 "no image" "no image given" sbom
 expect_error 2 "two images" "one image at a time" sbom "$IMG" "$IMG"
 expect_error 2 "unknown format" "must be spdx-json or cyclonedx-json" sbom --format xml "$IMG"
+expect_error 2 "unknown scope" "must be squashed or all-layers" sbom --scope deep-squashed "$IMG"
 expect_error 2 "unknown option" "unknown option" sbom --bogus "$IMG"
 expect_error 2 "missing layout" "oci-layout\|not found\|No such" sbom "oci:$T/nowhere:v1"
 SOURCE_DATE_EPOCH=yesterday expect_error 2 "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" sbom "$IMG"
@@ -597,6 +672,39 @@ if mode == "spdx":
         if len(std) != 1 or not std[0]["versionInfo"].startswith("go1."):
             fail("docker-registry: stdlib %s" % [p["versionInfo"] for p in std])
 
+elif mode == "alllayers":
+    # --scope all-layers: the deleted binary's and the replaced one's packages too, each
+    # from its file and layer, not visible; their modules still DEPENDENCY_OF their main
+    pk = {}
+    for p in doc["packages"]:
+        for r in p.get("externalRefs", []):
+            if r["referenceType"] == "purl":
+                pk.setdefault(r["referenceLocator"], []).append(p)
+    rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+            for r in doc["relationships"]}
+    hidden = lambda p: any(a["comment"] == "sigil:visible false" for a in p["annotations"])
+
+    def at(purl, evidence, layer, visible):
+        ps = [p for p in pk.get(purl, []) if p["sourceInfo"].endswith(": /" + evidence)]
+        if len(ps) != 1 or "sigil:evidence-layer %d " % layer not in json.dumps(ps[0]["annotations"]) \
+                or hidden(ps[0]) == visible:
+            fail("%s in %s (layer %d, visible %s): %s" % (purl, evidence, layer, visible, ps))
+        return ps[0]
+
+    main = at("pkg:golang/example.org/ppc@v1.4.0", "usr/bin/gone", 0, False)
+    errs = at("pkg:golang/github.com/pkg/errors@v0.9.1", "usr/bin/gone", 0, False)
+    at("pkg:golang/stdlib@1.17.13", "usr/bin/gone", 0, False)
+    if (errs["SPDXID"], "DEPENDENCY_OF", main["SPDXID"]) not in rels:
+        fail("the deleted binary's module is not DEPENDENCY_OF its main module")
+    at("pkg:golang/stdlib@1.22.1", "usr/bin/gotool", 0, False)
+    at("pkg:golang/github.com/burntsushi/toml@v1.3.2", "usr/bin/gotool", 0, False)
+    at("pkg:golang/example.org/ppc@v1.4.0", "usr/bin/gotool", 1, True)
+    at("pkg:golang/stdlib@1.16.4", "usr/bin/gotool", 1, True)
+    at("pkg:cargo/app@0.1.0", "usr/local/bin/rusty", 0, True)
+    at("pkg:maven/com.acme/app@1.0.0", "opt/app/app-1.0.0.jar", 0, True)
+    if "pkg:golang/stdlib@1.21.5" in pk:
+        fail("a file without an exec bit outside bin dirs is listed")
+
 elif mode == "cdx":
     # against the CycloneDX 1.6 schema from @cyclonedx/cyclonedx-library, refs resolved locally
     import jsonschema, referencing
@@ -689,6 +797,10 @@ check "bin: one warning, the nested jar that is not a zip" \
 check "bin: no other warning" test "$(wc -l <"$T/err")" -eq 1
 expect 0 "bin: second run" sbom --quiet "$BINIMG"
 check "bin: byte-identical output" cmp -s "$T/bin.json" "$T/out"
+expect 0 "bin: all-layers" sbom --quiet --scope all-layers --output "$T/bin-al.json" "$BINIMG"
+check "bin: all-layers: valid SPDX 2.3" sbomcheck schema "$T/bin-al.json" "$SCHEMA"
+check "bin: all-layers: the deleted and the replaced binaries' packages, with their layers" \
+	bincheck alllayers "$T/bin-al.json"
 
 # CycloneDX 1.6: same content, valid against the schema shipped by @cyclonedx/cyclonedx-library
 expect 0 "CycloneDX of the binaries image" sbom --format cyclonedx-json --output "$T/bin.cdx.json" "$BINIMG"
@@ -705,6 +817,18 @@ check "CycloneDX: valid 1.6, same purls as SPDX, types, dependencies, evidence, 
 expect 0 "CycloneDX of the language image" sbom --format cyclonedx-json --output "$T/lang.cdx.json" "oci:$T/lang:v1"
 check "CycloneDX (lang): valid 1.6, same purls as SPDX (owned packages too)" \
 	bincheck cdx "$T/lang.cdx.json" "$CDX_SCHEMAS" "$T/lang.json"
+expect 0 "CycloneDX all-layers" sbom --scope all-layers --format cyclonedx-json --output "$T/al.cdx.json" "$IMG"
+check "CycloneDX all-layers: valid 1.6, the same purls as SPDX all-layers" \
+	bincheck cdx "$T/al.cdx.json" "$CDX_SCHEMAS" "$T/al.json"
+check "CycloneDX all-layers: removed and replaced packages are not visible, the rest are" "$PY" - "$T/al.cdx.json" <<'PY'
+import json, sys
+hidden = sorted((c["name"], c["version"]) for c in json.load(open(sys.argv[1]))["components"]
+                if {"name": "sigil:visible", "value": "false"} in c.get("properties", []))
+if hidden != [("libzstd1", "1.5.4+dfsg2-5"), ("media-types", "10.0.0")]:
+    sys.exit("not visible: %s" % hidden)
+PY
+expect 0 "CycloneDX all-layers: second run" sbom --scope all-layers --format cyclonedx-json "$IMG"
+check "CycloneDX all-layers: byte-identical output" cmp -s "$T/al.cdx.json" "$T/out"
 
 # --attest: the SBOM signed and attached in one step, then verified with verify-attestation
 export COSIGN_PASSWORD=test-pass
