@@ -2,7 +2,8 @@
 #define SIGIL_SBOM_SPDX_H
 /* SPDX 2.3 JSON (../shared/schemas/spdx-2.3-schema.json) from a catalog: the document
  * DESCRIBES the image package, the image CONTAINS the OS and every package, each package
- * CONTAINS the files it owns that exist in the final filesystem. Deterministic: the same
+ * CONTAINS the files it owns that exist in the final filesystem (--scope all-layers: a
+ * package a later layer deleted or replaced, those its layer had). Deterministic: the same
  * image, tool version and `created` give the same bytes (keys and lists sorted, ids and
  * namespace derived from content). */
 #include <stddef.h>
