@@ -758,8 +758,10 @@ void sg_pkg_release(sg_pkg *p)
 	free(p->description);
 	free(p->purl);
 	free(p->license);
-	for (i = 0; i < p->nfiles; i++)
+	for (i = 0; i < p->nfiles; i++) {
 		free(p->files[i].path);
+		free(p->files[i].seen);
+	}
 	free(p->files);
 	sg_strv_free(p->evidence, p->nevidence);
 	free(p->deps);

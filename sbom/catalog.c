@@ -189,30 +189,56 @@ static int cmp_size(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sorts c's packages, keeping dependency indices right: each package's old index rides in
- * its owner field (recomputed by the caller afterwards). */
+struct order {
+	const sg_pkg *p;
+	size_t was;
+};
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+	int r = cmp_pkg(x->p, y->p);
+
+	return r ? r : (x->was > y->was) - (x->was < y->was); /* stable: qsort is not */
+}
+
+/* Sorts c's packages, keeping dependency and owner indices right. */
 static int sort_pkgs(sg_catalog *c)
 {
+	struct order *ord = NULL;
 	size_t *now = NULL, i, k;
+	sg_pkg *sorted = NULL;
 
 	if (!c->npkgs)
 		return 0;
-	for (i = 0; i < c->npkgs; i++)
-		c->pkgs[i].owner = i;
-	qsort(c->pkgs, c->npkgs, sizeof(*c->pkgs), cmp_pkg);
-	if (!(now = calloc(c->npkgs, sizeof(*now))))
+	if (!(ord = calloc(c->npkgs, sizeof(*ord))) || !(now = calloc(c->npkgs, sizeof(*now))) ||
+	    !(sorted = calloc(c->npkgs, sizeof(*sorted)))) {
+		free(ord);
+		free(now);
 		return SG_ERROR;
-	for (i = 0; i < c->npkgs; i++)
-		now[c->pkgs[i].owner] = i;
+	}
 	for (i = 0; i < c->npkgs; i++) {
-		sg_pkg *p = &c->pkgs[i];
+		ord[i].p = &c->pkgs[i];
+		ord[i].was = i;
+	}
+	qsort(ord, c->npkgs, sizeof(*ord), cmp_order);
+	for (i = 0; i < c->npkgs; i++) {
+		now[ord[i].was] = i;
+		sorted[i] = *ord[i].p;
+	}
+	for (i = 0; i < c->npkgs; i++) {
+		sg_pkg *p = &sorted[i];
 
-		p->owner = 0;
+		if (p->owner)
+			p->owner = now[p->owner - 1] + 1;
 		for (k = 0; k < p->ndeps; k++)
 			p->deps[k] = now[p->deps[k]];
 		if (p->ndeps)
 			qsort(p->deps, p->ndeps, sizeof(*p->deps), cmp_size);
 	}
+	free(c->pkgs);
+	c->pkgs = sorted;
+	free(ord);
 	free(now);
 	return 0;
 }
@@ -326,6 +352,7 @@ static void drop_owner_files(sg_pkg *p, const sg_pkg *owner)
 			k++;
 		if (k < owner->nfiles && r == 0) {
 			free(p->files[i].path);
+			free(p->files[i].seen);
 			continue;
 		}
 		p->files[o++] = p->files[i];
@@ -333,16 +360,24 @@ static void drop_owner_files(sg_pkg *p, const sg_pkg *owner)
 	p->nfiles = o;
 }
 
+int sg_catalog_sort(sg_catalog *c, sg_error *e)
+{
+	if (sort_pkgs(c) < 0)
+		return sg_err(e, SG_ERROR, "out of memory");
+	if (c->nrefs)
+		qsort(c->refs, c->nrefs, sizeof(*c->refs), cmp_ref);
+	return 0;
+}
+
 int sg_catalog_finish(sg_catalog *c, const sg_walker *w, sg_error *e)
 {
 	struct owned *own = NULL;
 	const struct owned *hit;
 	size_t nown = 0, i;
+	int err;
 
-	if (sort_pkgs(c) < 0)
-		return sg_err(e, SG_ERROR, "out of memory");
-	if (c->nrefs)
-		qsort(c->refs, c->nrefs, sizeof(*c->refs), cmp_ref);
+	if ((err = sg_catalog_sort(c, e)) < 0)
+		return err;
 	if (owned_files(&own, &nown, c, w) < 0)
 		return sg_err(e, SG_ERROR, "out of memory");
 	for (i = 0; i < c->npkgs; i++) {

@@ -37,11 +37,21 @@ char *sg_os_distro(const sg_os *os);
 
 /* ---- packages ---- */
 
+/* A file as the view of one layer had it (--scope all-layers, layers.c): for packages found
+ * only in a view before the final one, whose files may since have been deleted or replaced. */
+typedef struct sg_fseen {
+	int found;                   /* a regular file there (else it is not listed) */
+	int hashed;
+	size_t layer;                /* the layer that wrote it */
+	unsigned char sha1[20], sha256[32];
+} sg_fseen;
+
 typedef struct sg_pfile {
 	char *path;      /* "usr/bin/x", relative to the root */
 	char md5[33];    /* as dpkg (or an old rpm) recorded it ("" when unknown) */
 	char sha256[65]; /* as rpm recorded it ("" when unknown) */
 	int conffile;
+	sg_fseen *seen;  /* NULL: look the file up in the final filesystem */
 } sg_pfile;
 
 typedef struct sg_licref {
@@ -77,6 +87,8 @@ typedef struct sg_pkg {
 	size_t *deps;
 	size_t ndeps;
 	int main;                    /* the binary's main module, the outermost archive */
+	int hidden;                  /* --scope all-layers: found in an earlier layer's view,
+				      * not in the final filesystem (deleted or replaced) */
 } sg_pkg;
 
 typedef struct sg_catalog {
@@ -116,6 +128,27 @@ char *sg_person_from(const char *s, int *oom);
  * among its files to that package (sg_pkg.owner); those files are then listed under the
  * owner only. Paths are compared as they resolve in w. */
 int sg_catalog_finish(sg_catalog *c, const sg_walker *w, struct sg_error *e);
+/* The sort alone (packages and LicenseRefs), keeping deps and owner indices right. */
+int sg_catalog_sort(sg_catalog *c, struct sg_error *e);
+
+/* ---- --scope all-layers (layers.c) ----
+ * The packages of every layer's view, not only the final one's, as syft's all-layers scope:
+ * after each layer that wrote evidence, the catalogers run on the walker's view as it
+ * stands (the squashed filesystem up to that layer); packages not seen before are kept,
+ * with their files as that view had them. A package is the same in two views when its
+ * type, purl (else name and version) and evidence path are: it is listed once, with the
+ * lowest evidence and introduced layers of its views, and the final view's record when it
+ * is in the final filesystem. */
+typedef struct sg_layers sg_layers;
+int sg_layers_new(sg_layers **out, struct sg_error *e);
+void sg_layers_free(sg_layers *l);
+/* Takes from c (one layer's view, finished with sg_catalog_finish against w as it stands)
+ * the packages not seen in an earlier view, their files looked up in w now; c keeps the
+ * rest (release it as usual). */
+int sg_layers_add(sg_layers *l, sg_catalog *c, const sg_walker *w, struct sg_error *e);
+/* c is the final view's catalog, finished: packages of earlier views that it does not have
+ * are added to it (hidden), those it has lower its layers; then c is sorted again. */
+int sg_layers_merge(sg_layers *l, sg_catalog *c, struct sg_error *e);
 
 /* Which layer introduced a single-package evidence file (METADATA, package.json): the
  * first layer since which the file has had the same content, so a `chown -R` or a

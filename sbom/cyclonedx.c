@@ -133,6 +133,8 @@ static int write_pkg(struct cdx *o, size_t i)
 	if (p->owner && p->owner <= o->c->npkgs)
 		property(j, "sigil:installed-by", o->refs[p->owner - 1]);
 	property(j, "sigil:package-type", p->type);
+	if (p->hidden)
+		property(j, "sigil:visible", "false");
 	sg_gojson_arr_close(j);
 	if (p->nevidence) {
 		sg_gojson_key(j, "evidence");
@@ -336,7 +338,7 @@ int sg_cdx_write(sg_buf *out, const sg_sbom_image *img, const sg_catalog *c,
 	o.c = c;
 	o.created = created;
 	sg_gojson_init(&o.j, out);
-	if (sg_sbom_uuid(uuid, img, "\ncyclonedx") < 0 ||
+	if (sg_sbom_uuid(uuid, img, img->all_layers ? "\ncyclonedx\nall-layers" : "\ncyclonedx") < 0 ||
 	    (c->npkgs && !(o.refs = calloc(c->npkgs, sizeof(*o.refs))))) {
 		err = sg_err(e, SG_ERROR, "out of memory");
 		goto done;

@@ -20,6 +20,7 @@
 struct member {
 	char *name;      /* normalised: no leading "./" or "/" */
 	size_t ordinal;  /* its header's position among all headers */
+	int64_t size;    /* as its header declares it */
 };
 
 struct dlayer {
@@ -130,7 +131,8 @@ done:
 	return err;
 }
 
-static int add_member(sg_dockerar *d, const char *name, size_t ordinal, sg_error *e)
+static int add_member(sg_dockerar *d, const char *name, size_t ordinal, int64_t size,
+		      sg_error *e)
 {
 	struct member *grown;
 
@@ -144,6 +146,7 @@ static int add_member(sg_dockerar *d, const char *name, size_t ordinal, sg_error
 	}
 	if (!(d->members[d->nmembers].name = strdup(name)))
 		return sg_err(e, SG_ERROR, "out of memory");
+	d->members[d->nmembers].size = size;
 	d->members[d->nmembers++].ordinal = ordinal;
 	return 0;
 }
@@ -172,7 +175,7 @@ static int index_archive(sg_dockerar *d, sg_error *e)
 		if (!name || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
 		name = strip_dot(name);
-		if ((err = add_member(d, name, ordinal, e)) < 0)
+		if ((err = add_member(d, name, ordinal, archive_entry_size(ent), e)) < 0)
 			goto done;
 		if (!strcmp(name, "manifest.json")) {
 			sg_buf_reset(&d->manifest);
@@ -395,6 +398,13 @@ const char *sg_dockerar_repo_tag(const sg_dockerar *d) { return d->repo_tag; }
 size_t sg_dockerar_nlayers(const sg_dockerar *d) { return d->nlayers; }
 const char *sg_dockerar_diff_id(const sg_dockerar *d, size_t i) { return d->layers[i].diff_id; }
 int sg_dockerar_layer_addressed(const sg_dockerar *d, size_t i) { return d->layers[i].addressed; }
+
+uint64_t sg_dockerar_layer_size(const sg_dockerar *d, size_t i)
+{
+	int64_t n = d->members[d->layers[i].member].size;
+
+	return n > 0 ? (uint64_t)n : 0;
+}
 
 int sg_dockerar_layer_stream(const sg_dockerar *d, size_t i, sg_blob_sink_fn sink, void *arg,
 			     sg_error *e)

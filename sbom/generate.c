@@ -8,6 +8,7 @@
  * checked after its last byte, and a mismatch fails the whole SBOM. docker-archive: and
  * dir: inputs (input.h) feed the same pipes from an archive member or a directory packed
  * on the fly. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,10 @@ struct image {
 	sg_warn_fn warn;         /* dir: findings, from the pipe's thread */
 	void *warn_arg;
 	int stream_failed;       /* the last error came from the layer's producer */
+	const sg_sbom_opts *o;   /* its progress callback */
+	uint64_t total;          /* bytes of all layer blobs as stored; 0: unknown (dir:) */
+	uint64_t base;           /* bytes read this pass before the current layer */
+	int again;               /* the second pass */
 };
 
 static void image_release(struct image *im)
@@ -82,46 +87,15 @@ static void image_release(struct image *im)
 	memset(im, 0, sizeof(*im));
 }
 
-static int platform_matches(const sg_desc *d, const sg_sbom_opts *o, const char *os,
-			    const char *arch)
+/* The platform asked for, else linux/<this machine's architecture> (in host). */
+static const sg_platform *want_platform(const sg_sbom_opts *o, sg_platform *host)
 {
-	if (!d->os || !d->architecture || strcmp(d->os, os) || strcmp(d->architecture, arch))
-		return 0;
-	if (o->variant)
-		return d->variant && !strcmp(d->variant, o->variant);
-	return 1;
-}
-
-/* Picks the index entry for the wanted platform; the error lists what the index has. */
-static int pick(const sg_desc **out, const sg_manifest *idx, const sg_sbom_opts *o,
-		const char *os, const char *arch, sg_error *e)
-{
-	char have[512] = "";
-	size_t i, n;
-
-	*out = NULL;
-	for (i = 0; i < idx->nitems; i++) {
-		const sg_desc *d = &idx->items[i];
-
-		if (!sg_media_type_is_manifest(d->media_type) || !platform_matches(d, o, os, arch))
-			continue;
-		/* arm64 without a variant asked: prefer v8 (or none) over others */
-		if (!*out || (!o->variant && d->variant && !strcmp(d->variant, "v8") && (*out)->variant &&
-			      strcmp((*out)->variant, "v8")))
-			*out = d;
-	}
-	if (*out)
-		return 0;
-	for (i = 0; i < idx->nitems; i++) {
-		const sg_desc *d = &idx->items[i];
-
-		n = strlen(have);
-		if (d->os && d->architecture && n + 64 < sizeof(have))
-			snprintf(have + n, sizeof(have) - n, "%s%s/%s%s%s", n ? ", " : "", d->os,
-				 d->architecture, d->variant ? "/" : "", d->variant ? d->variant : "");
-	}
-	return sg_err(e, SG_ENOTFOUND, "the index has no %s/%s%s%s image (it has: %s)", os, arch,
-		      o->variant ? "/" : "", o->variant ? o->variant : "", have[0] ? have : "none");
+	if (o->platform)
+		return o->platform;
+	memset(host, 0, sizeof(*host));
+	host->os = "linux";
+	host->arch = sg_sbom_host_arch();
+	return host;
 }
 
 static int config_string(char **out, const json_t *root, const char *key)
@@ -201,20 +175,21 @@ static int check_layers(struct image *im, sg_error *e)
 				      i, d->digest, (long long)d->size,
 				      (unsigned long long)SG_SBOM_MAX_LAYER);
 		im->layers[i] = d->digest;
+		im->total += (uint64_t)d->size;
 	}
 	im->nlayers = im->m->nitems;
 	return 0;
 }
 
 /* --platform given: the image must be that platform. */
-static int check_platform(const struct image *im, const sg_sbom_opts *o, const char *os,
-			  const char *arch, sg_error *e)
+static int check_platform(const struct image *im, const sg_platform *p, sg_error *e)
 {
-	if (o->platform_set && (!im->os || !im->arch || strcmp(im->os, os) || strcmp(im->arch, arch) ||
-				(o->variant && (!im->variant || strcmp(im->variant, o->variant)))))
-		return sg_err(e, SG_ENOTFOUND, "the image is %s/%s%s%s, not the %s/%s asked for",
+	if (p && (!im->os || !im->arch || strcmp(im->os, p->os) || strcmp(im->arch, p->arch) ||
+		  (p->variant && (!im->variant || strcmp(im->variant, p->variant)))))
+		return sg_err(e, SG_ENOTFOUND, "the image is %s/%s%s%s, not the %s/%s%s%s asked for",
 			      im->os ? im->os : "?", im->arch ? im->arch : "?", im->variant ? "/" : "",
-			      im->variant ? im->variant : "", os, arch);
+			      im->variant ? im->variant : "", p->os, p->arch, p->variant ? "/" : "",
+			      p->variant ? p->variant : "");
 	return 0;
 }
 
@@ -225,7 +200,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	sg_buf body = SG_BUF_INIT(SG_MAX_MANIFEST);
 	sg_manifest *top = NULL;
 	const sg_desc *d;
-	const char *os = o->os ? o->os : "linux", *arch = o->arch ? o->arch : sg_sbom_host_arch();
+	sg_platform host;
 	char *mt = NULL;
 	int err;
 
@@ -236,7 +211,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	if (top->is_index) {
 		char want[SG_DIGEST_MAX];
 
-		if ((err = pick(&d, top, o, os, arch, e)) < 0)
+		if ((err = sg_index_pick(&d, top, want_platform(o, &host), e)) < 0)
 			goto done;
 		snprintf(want, sizeof(want), "%s", d->digest);
 		sg_buf_reset(&body);
@@ -255,7 +230,7 @@ static int load_image(struct image *im, sg_ctx *ctx, const sg_ref *ref, const sg
 	}
 	if ((err = read_config(im, e)) < 0 || (err = check_layers(im, e)) < 0)
 		goto done;
-	err = check_platform(im, o, os, arch, e);
+	err = check_platform(im, o->platform, e);
 done:
 	sg_manifest_free(top);
 	sg_buf_release(&body);
@@ -266,7 +241,6 @@ done:
 /* docker-archive:FILE: the picked image's config and layers. */
 static int load_docker(struct image *im, const sg_sbom_opts *o, sg_error *e)
 {
-	const char *os = o->os ? o->os : "linux", *arch = o->arch ? o->arch : sg_sbom_host_arch();
 	size_t i;
 	int err;
 
@@ -278,9 +252,11 @@ static int load_docker(struct image *im, const sg_sbom_opts *o, sg_error *e)
 	im->nlayers = sg_dockerar_nlayers(im->da);
 	if (!(im->layers = calloc(im->nlayers + 1, sizeof(*im->layers))))
 		return sg_err(e, SG_ERROR, "out of memory");
-	for (i = 0; i < im->nlayers; i++)
+	for (i = 0; i < im->nlayers; i++) {
 		im->layers[i] = (char *)sg_dockerar_diff_id(im->da, i);
-	return check_platform(im, o, os, arch, e);
+		im->total += sg_dockerar_layer_size(im->da, i);
+	}
+	return check_platform(im, o->platform, e);
 }
 
 /* dir:ROOTFS: one pseudo-layer, named by the digest of the tar it is packed as (known
@@ -314,24 +290,53 @@ struct lstream {
 	size_t layer;
 	sg_pipe *p;
 	int read_failed;         /* the pipe gave the walker the producer's error */
+	_Atomic uint64_t read;   /* bytes as stored, counted on the producer's thread */
+	sg_blob_sink_fn sink;    /* the pipe's, wrapped by count_sink */
+	void *sink_arg;
 };
+
+/* Counts the layer's bytes as stored (compressed), for progress, on their way to the pipe. */
+static int count_sink(void *arg, const void *data, size_t len, sg_error *e)
+{
+	struct lstream *ls = arg;
+
+	atomic_fetch_add_explicit(&ls->read, len, memory_order_relaxed);
+	return ls->sink(ls->sink_arg, data, len, e);
+}
 
 /* The pipe's producer (on its thread): the layer's bytes from where they are. */
 static int produce(void *arg, sg_blob_sink_fn sink, void *sink_arg, sg_error *e)
 {
-	const struct lstream *ls = arg;
+	struct lstream *ls = arg;
 	const struct image *im = ls->im;
 
+	ls->sink = sink;
+	ls->sink_arg = sink_arg;
 	switch (im->in->kind) {
 	case SG_INPUT_REF:
 		return sg_store_get_blob_stream(im->store, im->layers[ls->layer],
-						im->m->items[ls->layer].size, sink, sink_arg, e);
+						im->m->items[ls->layer].size, count_sink, ls, e);
 	case SG_INPUT_DOCKER_ARCHIVE:
-		return sg_dockerar_layer_stream(im->da, ls->layer, sink, sink_arg, e);
+		return sg_dockerar_layer_stream(im->da, ls->layer, count_sink, ls, e);
 	case SG_INPUT_DIR:
-		return sg_dirtar_stream(im->in->path, im->warn, im->warn_arg, sink, sink_arg, e);
+		return sg_dirtar_stream(im->in->path, im->warn, im->warn_arg, count_sink, ls, e);
 	}
 	return sg_err(e, SG_EINVALID, "unknown input kind");
+}
+
+static void report(const struct lstream *ls)
+{
+	const struct image *im = ls->im;
+	sg_sbom_progress p;
+
+	if (!im->o->progress)
+		return;
+	p.layer = ls->layer;
+	p.nlayers = im->nlayers;
+	p.again = im->again;
+	p.done = im->base + atomic_load_explicit(&ls->read, memory_order_relaxed);
+	p.total = im->again ? 0 : im->total;
+	im->o->progress(im->o->progress_arg, &p);
 }
 
 static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
@@ -348,6 +353,7 @@ static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
 		return sg_err(e, SG_ERROR, "out of memory");
 	ls->im = im;
 	ls->layer = layer;
+	atomic_init(&ls->read, 0);
 	/* what has no blob digest is checked (or named) by the digest of its tar */
 	if (im->in->kind == SG_INPUT_DIR || (im->in->kind == SG_INPUT_DOCKER_ARCHIVE &&
 					      !sg_dockerar_layer_addressed(im->da, layer)))
@@ -358,6 +364,7 @@ static int src_open(void *arg, size_t layer, void **stream, sg_error *e)
 		return err;
 	}
 	*stream = ls;
+	report(ls);
 	return 0;
 }
 
@@ -368,6 +375,8 @@ static long src_read(void *stream, const void **data, sg_error *e)
 
 	if (n < 0)
 		ls->read_failed = 1;
+	else if (n > 0)
+		report(ls);
 	return n;
 }
 
@@ -380,6 +389,7 @@ static int src_close(void *stream, int err, sg_error *e)
 
 	err = sg_pipe_close(ls->p, err, got, &failed, e);
 	im->stream_failed = failed || ls->read_failed;
+	im->base += atomic_load_explicit(&ls->read, memory_order_relaxed);
 	if (!err && im->in->kind == SG_INPUT_DOCKER_ARCHIVE &&
 	    !sg_dockerar_layer_addressed(im->da, ls->layer) &&
 	    strcmp(got, im->layers[ls->layer]) != 0) {
@@ -404,20 +414,6 @@ static int layer_error(const struct image *im, size_t i, sg_error *e)
 	return sg_err_prefix(e, "blob %s", im->layers[i]);
 }
 
-static int walk(sg_walker *w, struct image *im, sg_error *e)
-{
-	const sg_walk_source src = { src_open, src_read, src_close, im };
-	size_t i;
-	int err;
-
-	for (i = 0; i < im->nlayers; i++)
-		if ((err = sg_walker_add_layer_from(w, &src, e)) < 0)
-			return layer_error(im, i, e);
-	if ((err = sg_walker_finish_from(w, &src, e)) < 0)
-		sg_err_prefix(e, "second pass");
-	return err;
-}
-
 /* What each cataloger learns from every layer's copy of its evidence (walker.h observe):
  * which layer introduced a package. */
 struct hists {
@@ -426,6 +422,10 @@ struct hists {
 	sg_rpm_hist *rpm;
 	sg_file_hist *files;
 	sg_bincat *bin;       /* not a history: the binaries' packages, parsed as they pass */
+	/* --scope all-layers: what the layer being read wrote */
+	sg_walk_inspect insp; /* bin's inspector, wrapped to note its candidates */
+	int evidence;         /* an observed file: a package database, METADATA, package.json */
+	int binaries;         /* a binary or archive the binary cataloger parses */
 };
 
 static int hists_new(struct hists *h, sg_warn_fn warn, void *warn_arg, sg_error *e)
@@ -455,10 +455,38 @@ static void observe(void *arg, const char *path, size_t layer, const unsigned ch
 {
 	struct hists *h = arg;
 
+	h->evidence = 1;
 	sg_dpkg_hist_observe(h->dpkg, path, layer, data, len);
 	sg_apk_hist_observe(h->apk, path, layer, data, len);
 	sg_rpm_hist_observe(h->rpm, path, layer, data, len);
 	sg_file_hist_observe(h->files, path, layer, data, len);
+}
+
+/* The binary cataloger's inspector, noting that the layer had a candidate. */
+static int insp_begin(void *arg, const char *path, size_t layer, unsigned mode, int64_t size,
+		      const unsigned char *head, size_t headlen, sg_error *e)
+{
+	struct hists *h = arg;
+	const sg_walk_inspect *in = sg_bincat_inspector(h->bin);
+	int r = in->begin(in->arg, path, layer, mode, size, head, headlen, e);
+
+	if (r > 0)
+		h->binaries = 1;
+	return r;
+}
+
+static int insp_data(void *arg, const unsigned char *p, size_t n, sg_error *e)
+{
+	const sg_walk_inspect *in = sg_bincat_inspector(((struct hists *)arg)->bin);
+
+	return in->data(in->arg, p, n, e);
+}
+
+static int insp_end(void *arg, int complete, sg_error *e)
+{
+	const sg_walk_inspect *in = sg_bincat_inspector(((struct hists *)arg)->bin);
+
+	return in->end(in->arg, complete, e);
 }
 
 static int wants(sg_walker *w, sg_error *e)
@@ -475,21 +503,123 @@ static int wants(sg_walker *w, sg_error *e)
 	return 0;
 }
 
-static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h,
-		   const sg_sbom_opts *o, sg_error *e)
+/* The catalogers on w as it stands: those that read evidence files, the binary cataloger,
+ * or both. */
+static int catalog(sg_catalog *c, const sg_walker *w, const struct hists *h, sg_warn_fn warn,
+		   void *arg, int evidence, int binaries, sg_error *e)
 {
 	int err;
 
-	if ((err = sg_cat_os(&c->os, w, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_dpkg(c, w, h->dpkg, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_apk(c, w, h->apk, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_rpm(c, w, h->rpm, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_python(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_npm(c, w, h->files, o->warn, o->warn_arg, e)) < 0 ||
-	    (err = sg_cat_bin(c, w, h->bin, e)) < 0 ||
-	    (err = sg_catalog_finish(c, w, e)) < 0)
+	if (evidence && ((err = sg_cat_os(&c->os, w, warn, arg, e)) < 0 ||
+			 (err = sg_cat_dpkg(c, w, h->dpkg, warn, arg, e)) < 0 ||
+			 (err = sg_cat_apk(c, w, h->apk, warn, arg, e)) < 0 ||
+			 (err = sg_cat_rpm(c, w, h->rpm, warn, arg, e)) < 0 ||
+			 (err = sg_cat_python(c, w, h->files, warn, arg, e)) < 0 ||
+			 (err = sg_cat_npm(c, w, h->files, warn, arg, e)) < 0))
 		return err;
-	return 0;
+	if (binaries && (err = sg_cat_bin(c, w, h->bin, e)) < 0)
+		return err;
+	return sg_catalog_finish(c, w, e);
+}
+
+/* --scope all-layers: each warning once, though the catalogers read a file in every view
+ * that has it. A set of the lines' hashes (0 marks a free slot). */
+struct once {
+	sg_warn_fn warn;
+	void *arg;
+	uint64_t *seen;
+	size_t cap, n;
+};
+
+static uint64_t *once_slot(uint64_t *tab, size_t cap, uint64_t h)
+{
+	size_t i = (size_t)h & (cap - 1);
+
+	while (tab[i] && tab[i] != h)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static void warn_once(void *arg, const char *msg)
+{
+	struct once *o = arg;
+	uint64_t h = 1469598103934665603ull, *tab, *sl;
+	size_t i, cap;
+
+	if (!o->warn)
+		return;
+	for (i = 0; msg[i]; i++) {
+		h ^= (unsigned char)msg[i];
+		h *= 1099511628211ull;
+	}
+	h += !h;
+	if ((o->n + 1) * 2 > o->cap) {
+		cap = o->cap ? o->cap * 2 : 64;
+		if (!(tab = calloc(cap, sizeof(*tab)))) { /* then maybe twice, never lost */
+			o->warn(o->arg, msg);
+			return;
+		}
+		for (i = 0; i < o->cap; i++)
+			if (o->seen[i])
+				*once_slot(tab, cap, o->seen[i]) = o->seen[i];
+		free(o->seen);
+		o->seen = tab;
+		o->cap = cap;
+	}
+	if (*(sl = once_slot(o->seen, o->cap, h)))
+		return;
+	*sl = h;
+	o->n++;
+	o->warn(o->arg, msg);
+}
+
+/* --scope all-layers: the packages of the view after a layer that wrote evidence or
+ * binaries (catalog.h sg_layers_add). A file that view reaches only through a symlink to
+ * a path no want matches is read by the second pass, for the final view alone: here it
+ * is absent, and a view whose package database is such a file is skipped with a warning. */
+static int add_view(sg_layers *l, const sg_walker *w, struct hists *h, struct once *warn,
+		    size_t layer, sg_error *e)
+{
+	sg_catalog c;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	err = catalog(&c, w, h, warn_once, warn, h->evidence, h->binaries, e);
+	if (err == SG_EUNSUPPORTED) {
+		sg_warnf(warn_once, warn, "layer %zu: the packages of the filesystem up to this "
+			 "layer are not listed: %s", layer, e->msg);
+		sg_error_clear(e);
+		err = 0;
+	} else if (!err) {
+		err = sg_layers_add(l, &c, w, e);
+	}
+	sg_catalog_release(&c);
+	return err;
+}
+
+/* Streams every layer (for all-layers, l non-NULL, cataloguing the views between), then
+ * the second pass. */
+static int walk(sg_walker *w, struct image *im, struct hists *h, sg_layers *l,
+		struct once *warn, sg_error *e)
+{
+	const sg_walk_source src = { src_open, src_read, src_close, im };
+	size_t i;
+	int err;
+
+	for (i = 0; i < im->nlayers; i++) {
+		h->evidence = h->binaries = 0;
+		if ((err = sg_walker_add_layer_from(w, &src, e)) < 0)
+			return layer_error(im, i, e);
+		/* the last layer's view is the final one, read after the second pass */
+		if (l && i + 1 < im->nlayers && (h->evidence || h->binaries) &&
+		    (err = add_view(l, w, h, warn, i, e)) < 0)
+			return sg_err_prefix(e, "the filesystem up to layer %zu", i);
+	}
+	im->again = 1;
+	im->base = 0;
+	if ((err = sg_walker_finish_from(w, &src, e)) < 0)
+		sg_err_prefix(e, "second pass");
+	return err;
 }
 
 /* "localhost/<name>" for local inputs: path's last component, lower case, runs of other
@@ -576,7 +706,11 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	struct image im;
 	sg_walk_opts wo = { 0 };
 	sg_walker *w = NULL;
-	struct hists hist = { NULL, NULL, NULL, NULL, NULL };
+	struct hists hist;
+	struct once once = { o->warn, o->warn_arg, NULL, 0, 0 };
+	sg_layers *layers = NULL;
+	sg_warn_fn warn = o->warn;
+	void *warn_arg = o->warn_arg;
 	sg_catalog c;
 	sg_sbom_image img;
 	char *name = NULL, *repo = NULL, *tag = NULL;
@@ -584,7 +718,9 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 
 	memset(&im, 0, sizeof(im));
 	memset(&c, 0, sizeof(c));
+	memset(&hist, 0, sizeof(hist));
 	im.in = in;
+	im.o = o;
 	im.warn = o->warn;
 	im.warn_arg = o->warn_arg;
 	if ((err = load_input(&im, ctx, o, e)) < 0 || (err = hists_new(&hist, o->warn, o->warn_arg, e)) < 0)
@@ -594,8 +730,24 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	wo.observe = observe;
 	wo.observe_arg = &hist;
 	wo.inspect = sg_bincat_inspector(hist.bin);
+	if (o->all_layers) {
+		const sg_walk_inspect *bin = sg_bincat_inspector(hist.bin);
+
+		if ((err = sg_layers_new(&layers, e)) < 0)
+			goto done;
+		hist.insp.max = bin->max;
+		hist.insp.begin = insp_begin;
+		hist.insp.data = insp_data;
+		hist.insp.end = insp_end;
+		hist.insp.arg = &hist;
+		wo.inspect = &hist.insp;
+		warn = warn_once;
+		warn_arg = &once;
+	}
 	if ((err = sg_walker_new(&w, &wo, e)) < 0 || (err = wants(w, e)) < 0 ||
-	    (err = walk(w, &im, e)) < 0 || (err = catalog(&c, w, &hist, o, e)) < 0)
+	    (err = walk(w, &im, &hist, layers, &once, e)) < 0 ||
+	    (err = catalog(&c, w, &hist, warn, warn_arg, 1, 1, e)) < 0 ||
+	    (layers && (err = sg_layers_merge(layers, &c, e)) < 0))
 		goto done;
 	memset(&img, 0, sizeof(img));
 	if (image_names(&img, &name, &repo, &tag, &im) < 0) {
@@ -608,6 +760,7 @@ int sg_sbom_generate_input(sg_buf *out, sg_ctx *ctx, const sg_sbom_input *in,
 	img.variant = im.variant;
 	img.layers = im.layers;
 	img.nlayers = im.nlayers;
+	img.all_layers = o->all_layers;
 	err = o->format == SG_SBOM_CYCLONEDX_JSON ? sg_cdx_write(out, &img, &c, o->created, e)
 						  : sg_spdx_write(out, &img, &c, w, o->created, e);
 done:
@@ -616,6 +769,8 @@ done:
 	free(tag);
 	sg_catalog_release(&c);
 	sg_walker_free(w);
+	sg_layers_free(layers);
+	free(once.seen);
 	hists_release(&hist);
 	image_release(&im);
 	return err;

@@ -9,6 +9,7 @@
  *                              members; REF picks an image (a RepoTags entry) when the
  *                              archive holds several (dockerar.c) */
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 #include "catalog.h"
 #include "digest.h"
@@ -54,6 +55,8 @@ const char *sg_dockerar_diff_id(const sg_dockerar *d, size_t i);
  * against its name (raw digest); else the bytes the walker read (after gunzip) are checked
  * against the diff_id. */
 int sg_dockerar_layer_addressed(const sg_dockerar *d, size_t i);
+/* The size of layer i's member as the archive declares it (0 if unknown), for progress. */
+uint64_t sg_dockerar_layer_size(const sg_dockerar *d, size_t i);
 /* Streams layer i's member to sink; raw (may be NULL) gets "sha256:<hex>" of its bytes,
  * checked against its name when content-addressed (SG_EDIGEST). */
 int sg_dockerar_layer_stream(const sg_dockerar *d, size_t i, sg_blob_sink_fn sink, void *arg,

@@ -6,33 +6,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 #include "sbom.h"
 #include "input.h"
+#include "progress.h"
 #include "attest.h"
 #include "intoto.h"
 #include "keys.h"
 #include "cli.h"
 #include "ref.h"
 #include "store.h"
+#include "manifest.h"
 #include "banned.h"
 
 static const char usage[] =
 	"usage: sigil sbom [--format spdx-json|cyclonedx-json] [--output FILE]\n"
-	"                  [--platform OS/ARCH[/VARIANT]] [--quiet]\n"
+	"                  [--scope squashed|all-layers] [--platform OS/ARCH[/VARIANT]] [--quiet]\n"
 	"                  [--attest --key KEY [--bundle-format legacy|sigstore]] IMAGE\n"
 	"\n"
 	"Writes an SPDX 2.3 (or CycloneDX 1.6) JSON SBOM of IMAGE to stdout or FILE. IMAGE is a\n"
 	"registry reference, oci:PATH[:TAG], docker-archive:FILE[:NAME:TAG] (what docker save\n"
 	"writes) or dir:ROOTFS (an unpacked root filesystem). The layers are streamed, never\n"
 	"unpacked to disk or held in memory; whiteouts are applied so the packages listed are\n"
-	"exactly those of the final filesystem. The same image gives the same bytes: set\n"
-	"SOURCE_DATE_EPOCH to fix the creation time too.\n"
+	"exactly those of the final filesystem (or, with --scope all-layers, of every layer).\n"
+	"The same image gives the same bytes: set SOURCE_DATE_EPOCH to fix the creation time\n"
+	"too.\n"
 	"Exit status: 0 written, 2 usage or operational error.\n"
 	"\n"
 	"  -f, --format FORMAT            spdx-json (SPDX 2.3, the default) or cyclonedx-json\n"
 	"                                 (CycloneDX 1.6)\n"
 	"  -o, --output FILE              write to FILE (atomically) instead of stdout\n"
+	"      --scope SCOPE              squashed (the default): the packages of the final\n"
+	"                                 filesystem; all-layers: also those a later layer\n"
+	"                                 deleted or replaced (each with its layers, its files\n"
+	"                                 as its layer had them, and \"sigil:visible false\")\n"
 	"      --attest                   also sign the SBOM with --key and attach it to IMAGE\n"
 	"                                 as an in-toto attestation (predicate type\n"
 	"                                 https://spdx.dev/Document, or https://cyclonedx.org/bom),\n"
@@ -45,7 +53,8 @@ static const char usage[] =
 	"                                 attached as an OCI 1.1 referrer\n"
 	"      --platform OS/ARCH[/VAR]   the image to pick from a multi-arch index\n"
 	"                                 (default: linux/<this machine's architecture>)\n"
-	"  -q, --quiet                    no warnings on stderr\n"
+	"  -q, --quiet                    no warnings and no progress on stderr (progress is\n"
+	"                                 shown only when stderr is a terminal)\n"
 	SG_REGISTRY_HELP;
 
 /* --attest: the SBOM as the predicate of a signed statement about the image, stored beside
@@ -71,12 +80,14 @@ done:
 	return err;
 }
 
+/* arg: the progress line (may be NULL), cleared before the warning. */
 static void warn_stderr(void *arg, const char *msg)
 {
-	char line[1200];
+	char clean[1200], line[1300];
 
-	(void)arg;
-	fprintf(stderr, "sigil sbom: warning: %s\n", sg_printable(line, sizeof(line), msg));
+	snprintf(line, sizeof(line), "sigil sbom: warning: %s",
+		 sg_printable(clean, sizeof(clean), msg));
+	sg_progress_print(arg, stderr, line);
 }
 
 /* RFC 3339 UTC from SOURCE_DATE_EPOCH (reproducible-builds.org) or the clock. */
@@ -104,26 +115,6 @@ static int created_time(char out[32], sg_error *e)
 	return 0;
 }
 
-/* "os/arch[/variant]" split in place into o. */
-static int parse_platform(sg_sbom_opts *o, char *s, sg_error *e)
-{
-	char *arch = strchr(s, '/'), *variant;
-
-	if (!arch || arch == s || !arch[1])
-		return sg_err(e, SG_EINVALID, "--platform \"%.64s\" is not OS/ARCH[/VARIANT]", s);
-	*arch++ = '\0';
-	if ((variant = strchr(arch, '/'))) {
-		*variant++ = '\0';
-		if (!*variant || strchr(variant, '/'))
-			return sg_err(e, SG_EINVALID, "--platform: bad variant");
-	}
-	o->os = s;
-	o->arch = arch;
-	o->variant = variant;
-	o->platform_set = 1;
-	return 0;
-}
-
 static int emit(const sg_buf *doc, const char *output, sg_error *e)
 {
 	if (output && strcmp(output, "-") != 0)
@@ -138,6 +129,7 @@ int cmd_sbom(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "scope", required_argument, NULL, 'S' },
 		{ "platform", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "attest", no_argument, NULL, 'A' },
@@ -153,9 +145,11 @@ int cmd_sbom(int argc, char **argv)
 	sg_error e = { 0 };
 	sg_ctx *ctx = NULL;
 	sg_sbom_input in = { 0 };
+	sg_platform plat;
 	sg_privkey *key = NULL;
+	sg_progress *prog = NULL;
 	const char *output = NULL, *keypath = NULL;
-	char created[32], *platform = NULL;
+	char created[32];
 	int c, r, quiet = 0, attest = 0, bundle = 0, rc = SG_EXIT_OK;
 
 	optind = 1;
@@ -179,6 +173,14 @@ int cmd_sbom(int argc, char **argv)
 				goto done;
 			}
 			break;
+		case 'S':
+			if (strcmp(optarg, "squashed") && strcmp(optarg, "all-layers")) {
+				fprintf(stderr, "sigil sbom: --scope must be squashed or all-layers\n");
+				rc = SG_EXIT_USAGE;
+				goto done;
+			}
+			so.all_layers = !strcmp(optarg, "all-layers");
+			break;
 		case 'A': attest = 1; break;
 		case 'k': keypath = optarg; break;
 		case 'B':
@@ -186,7 +188,13 @@ int cmd_sbom(int argc, char **argv)
 				goto done;
 			break;
 		case 'o': output = optarg; break;
-		case 'P': platform = optarg; break;
+		case 'P':
+			if (sg_platform_parse(&plat, optarg, &e) < 0) {
+				rc = sg_cli_fail("sbom", &e);
+				goto done;
+			}
+			so.platform = &plat;
+			break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage, stdout); goto done;
 		default:
@@ -206,9 +214,14 @@ int cmd_sbom(int argc, char **argv)
 		rc = SG_EXIT_USAGE;
 		goto done;
 	}
+	if (!quiet && isatty(STDERR_FILENO) && (prog = sg_progress_new(stderr))) {
+		so.progress = sg_progress_update;
+		so.progress_arg = prog;
+	}
 	so.warn = quiet ? NULL : warn_stderr;
+	so.warn_arg = prog;
 	so.created = created;
-	if ((platform && parse_platform(&so, platform, &e) < 0) || created_time(created, &e) < 0 ||
+	if (created_time(created, &e) < 0 ||
 	    sg_sbom_input_parse(&in, argv[optind], &e) < 0) {
 		rc = sg_cli_fail("sbom", &e);
 		goto done;
@@ -221,13 +234,19 @@ int cmd_sbom(int argc, char **argv)
 	}
 	/* the key first: a wrong password costs no walk */
 	if ((attest && sg_privkey_load(&key, keypath, sg_password_get, (void *)keypath, &e) < 0) ||
-	    sg_ctx_new(&ctx, &opts, &e) < 0 || sg_sbom_generate_input(&doc, ctx, &in, &so, &e) < 0 ||
-	    emit(&doc, output, &e) < 0 ||
+	    sg_ctx_new(&ctx, &opts, &e) < 0) {
+		rc = sg_cli_fail("sbom", &e);
+		goto done;
+	}
+	r = sg_sbom_generate_input(&doc, ctx, &in, &so, &e);
+	sg_progress_clear(prog); /* before the result or the error */
+	if (r < 0 || emit(&doc, output, &e) < 0 ||
 	    (attest && attest_sbom(ctx, &in, &doc, so.format, key, bundle, &e) < 0)) {
 		rc = sg_cli_fail("sbom", &e);
 		goto done;
 	}
 done:
+	sg_progress_free(prog);
 	sg_privkey_free(key);
 	sg_buf_release(&doc);
 	sg_sbom_input_release(&in);

@@ -15,15 +15,30 @@ struct sg_error;
 
 enum { SG_SBOM_SPDX_JSON = 0, SG_SBOM_CYCLONEDX_JSON = 1 };
 
+/* Where the layer reads are (sg_sbom_opts.progress). */
+typedef struct sg_sbom_progress {
+	size_t layer, nlayers; /* the layer being read (0-based), of how many */
+	int again;             /* the second pass (walker.h sg_walker_finish) re-reads it */
+	uint64_t done;         /* bytes of layer blobs read so far, as stored (compressed),
+				* this pass */
+	uint64_t total;        /* all the image's layer blobs (first pass); 0 when unknown */
+} sg_sbom_progress;
+
 typedef struct sg_sbom_opts {
-	/* The platform to pick from a multi-arch index; NULL os/arch: the host's. A single
-	 * manifest must match when platform_set (the user asked for one). */
-	const char *os, *arch, *variant;
-	int platform_set;
+	/* The platform to pick from a multi-arch index (manifest.h); NULL: linux/<the host's
+	 * architecture>. A single manifest must match when one is given (the user asked). */
+	const struct sg_platform *platform;
 	const char *created;    /* RFC 3339 UTC, e.g. from SOURCE_DATE_EPOCH */
 	int format;             /* SG_SBOM_SPDX_JSON (0) or SG_SBOM_CYCLONEDX_JSON */
+	int all_layers;         /* --scope all-layers: the packages of every layer's view, also
+				 * those a later layer deleted or replaced (catalog.h, layers.c);
+				 * 0: squashed, the final filesystem's */
 	sg_warn_fn warn;        /* non-fatal findings, one line each; may be NULL */
 	void *warn_arg;
+	/* Called as layer bytes are read (when a layer starts and then per chunk the walker
+	 * takes), on the thread that called sg_sbom_generate*; may be NULL. */
+	void (*progress)(void *arg, const sg_sbom_progress *p);
+	void *progress_arg;
 } sg_sbom_opts;
 
 /* Generates the SPDX JSON document for ref into out (out->max caps it). */

@@ -29,7 +29,9 @@ struct felem {
 	sg_wstat st;
 	const char *md5;  /* dpkg's (an old rpm's), for files that were not hashed */
 	const char *sha256; /* rpm's, for files that were not hashed */
-	int ok;           /* a regular file of the final filesystem */
+	int final;        /* the file of the final filesystem, else as an earlier layer had it
+			   * (--scope all-layers: a deleted or replaced package's, sg_fseen) */
+	int ok;           /* a regular file there, with a checksum */
 };
 
 struct out {
@@ -40,6 +42,8 @@ struct out {
 	const char *created;
 	struct felem *files;
 	size_t nfiles;
+	size_t *fof;      /* per owned file (packages' lists end to end): 1 + its felem, 0: none */
+	size_t *first;    /* per package: where its files start in fof */
 	char **pkg_ids;
 };
 
@@ -88,16 +92,19 @@ char *sg_sbom_pkg_ref(const sg_pkg *p)
 	return sg_strprintf("%s-%s", id, h);
 }
 
+/* SPDXRef-File-<name>-<16 hex of the path>; a file as an earlier layer had it (not the
+ * final filesystem's) hashes its layer too. */
 static void file_id(struct felem *f)
 {
 	const char *base = strrchr(f->path, '/');
-	char name[MAX_ID_NAME + 1], h[17];
+	char name[MAX_ID_NAME + 1], h[17], salt[48];
 
 	base = base ? base + 1 : f->path;
 	snprintf(name, sizeof(name), "%s", base);
 	snprintf(f->id, sizeof(f->id), "SPDXRef-File-");
 	idsafe(f->id, sizeof(f->id), name);
-	hex16(h, "file", f->path);
+	snprintf(salt, sizeof(salt), "file-layer %zu", f->st.layer);
+	hex16(h, f->final ? "file" : salt, f->path);
 	snprintf(f->id + strlen(f->id), sizeof(f->id) - strlen(f->id), "-%s", h);
 }
 
@@ -135,7 +142,7 @@ static char *namespace_uri(const sg_sbom_image *img)
 {
 	char uuid[37], repo[128] = "";
 
-	if (sg_sbom_uuid(uuid, img, NULL) < 0)
+	if (sg_sbom_uuid(uuid, img, img->all_layers ? "\nall-layers" : NULL) < 0)
 		return NULL;
 	idsafe(repo, sizeof(repo), img->repo);
 	return sg_strprintf(NS_BASE "%s-%s", repo, uuid);
@@ -305,64 +312,133 @@ static const char *layer_digest(const struct out *o, size_t layer)
 
 /* ---- files ---- */
 
-static int cmp_felem(const void *a, const void *b)
+struct cand {
+	struct felem f;
+	size_t origin;  /* index in fof */
+	size_t uniq;    /* index of its felem */
+};
+
+/* By path, the final filesystem's copy first, then earlier copies by layer and content. */
+static int cmp_cand(const void *a, const void *b)
 {
-	return strcmp(((const struct felem *)a)->path, ((const struct felem *)b)->path);
+	const struct cand *x = a, *y = b;
+	int r = strcmp(x->f.path, y->f.path);
+
+	if (r || (r = y->f.final - x->f.final))
+		return r;
+	if (!x->f.final && ((r = (x->f.st.layer > y->f.st.layer) - (x->f.st.layer < y->f.st.layer)) ||
+			    (r = x->f.st.hashed - y->f.st.hashed) ||
+			    (r = memcmp(x->f.st.sha256, y->f.st.sha256, sizeof(x->f.st.sha256)))))
+		return r;
+	return (x->origin > y->origin) - (x->origin < y->origin);
 }
 
-/* Every owned path once, sorted, looked up in the final filesystem (symlinked directories
- * followed: /lib/x -> usr/lib/x under merged /usr). */
+static int same_felem(const struct felem *x, const struct felem *y)
+{
+	return !strcmp(x->path, y->path) && x->final == y->final &&
+	       (x->final || (x->st.layer == y->st.layer && x->st.hashed == y->st.hashed &&
+			     !memcmp(x->st.sha256, y->st.sha256, sizeof(x->st.sha256))));
+}
+
+/* A file as an earlier layer's view had it (sg_fseen): the final filesystem's copy when
+ * that is the same (same layer wrote it, same content). 0 when it was not a file there. */
+static int seen_cand(struct felem *f, const sg_fseen *s, const sg_walker *w)
+{
+	sg_error le = { 0 };
+	sg_wstat now;
+
+	if (!s->found)
+		return 0;
+	if (sg_walker_stat(w, f->path, 1, &now, NULL, &le) == 0 && now.type == SG_WT_FILE &&
+	    now.layer == s->layer && now.hashed == s->hashed &&
+	    (!s->hashed || !memcmp(now.sha256, s->sha256, sizeof(now.sha256)))) {
+		f->final = 1;
+		return 1;
+	}
+	f->st.type = SG_WT_FILE;
+	f->st.layer = s->layer;
+	f->st.hashed = s->hashed;
+	memcpy(f->st.sha1, s->sha1, sizeof(f->st.sha1));
+	memcpy(f->st.sha256, s->sha256, sizeof(f->st.sha256));
+	f->ok = s->hashed || f->md5[0] || f->sha256[0];
+	return 1;
+}
+
+/* Every owned file once, sorted: looked up in the final filesystem (symlinked directories
+ * followed: /lib/x -> usr/lib/x under merged /usr), or as an earlier layer had it. */
 static int gather_files(struct out *o, sg_error *e)
 {
 	const sg_catalog *c = o->c;
-	size_t i, k, n = 0, u = 0;
+	struct cand *cand = NULL;
+	size_t i, k, n = 0, nc = 0, u = 0;
 	sg_error le = { 0 };
 
-	for (i = 0; i < c->npkgs; i++)
-		n += c->pkgs[i].nfiles;
-	if (!n)
-		return 0;
-	if (!(o->files = calloc(n, sizeof(*o->files))))
+	if (c->npkgs && !(o->first = calloc(c->npkgs, sizeof(*o->first))))
 		return sg_err(e, SG_ERROR, "out of memory");
 	for (i = 0; i < c->npkgs; i++) {
+		o->first[i] = n;
+		n += c->pkgs[i].nfiles;
+	}
+	if (!n)
+		return 0;
+	if (!(o->fof = calloc(n, sizeof(*o->fof))) || !(cand = calloc(n, sizeof(*cand))) ||
+	    !(o->files = calloc(n, sizeof(*o->files)))) {
+		free(cand);
+		return sg_err(e, SG_ERROR, "out of memory");
+	}
+	for (i = 0; i < c->npkgs; i++) {
 		for (k = 0; k < c->pkgs[i].nfiles; k++) {
-			o->files[u].path = c->pkgs[i].files[k].path;
-			o->files[u].md5 = c->pkgs[i].files[k].md5;
-			o->files[u].sha256 = c->pkgs[i].files[k].sha256;
-			u++;
+			const sg_pfile *pf = &c->pkgs[i].files[k];
+			struct cand *x = &cand[nc];
+
+			x->origin = o->first[i] + k;
+			x->f.path = pf->path;
+			x->f.md5 = pf->md5;
+			x->f.sha256 = pf->sha256;
+			x->f.final = !pf->seen;
+			if (pf->seen && !seen_cand(&x->f, pf->seen, o->w))
+				continue; /* not a file in that layer's view */
+			nc++;
 		}
 	}
-	qsort(o->files, n, sizeof(*o->files), cmp_felem);
-	for (i = 0, u = 0; i < n; i++) {
-		if (u && !strcmp(o->files[u - 1].path, o->files[i].path)) {
+	if (nc)
+		qsort(cand, nc, sizeof(*cand), cmp_cand);
+	for (i = 0; i < nc; i++) {
+		if (u && same_felem(&o->files[u - 1], &cand[i].f)) {
 			if (!o->files[u - 1].md5[0])
-				o->files[u - 1].md5 = o->files[i].md5;
+				o->files[u - 1].md5 = cand[i].f.md5;
 			if (!o->files[u - 1].sha256[0])
-				o->files[u - 1].sha256 = o->files[i].sha256;
-			continue;
+				o->files[u - 1].sha256 = cand[i].f.sha256;
+		} else {
+			o->files[u++] = cand[i].f;
 		}
-		o->files[u++] = o->files[i];
+		cand[i].uniq = u - 1;
 	}
 	o->nfiles = u;
 	for (i = 0; i < u; i++) {
 		struct felem *f = &o->files[i];
 
 		sg_error_clear(&le);
-		f->ok = sg_walker_stat(o->w, f->path, 1, &f->st, NULL, &le) == 0 &&
-			f->st.type == SG_WT_FILE && (f->st.hashed || f->md5[0] || f->sha256[0]);
+		if (f->final)
+			f->ok = sg_walker_stat(o->w, f->path, 1, &f->st, NULL, &le) == 0 &&
+				f->st.type == SG_WT_FILE &&
+				(f->st.hashed || f->md5[0] || f->sha256[0]);
 		if (f->ok)
 			file_id(f);
 	}
+	for (i = 0; i < nc; i++)
+		if (o->files[cand[i].uniq].ok)
+			o->fof[cand[i].origin] = cand[i].uniq + 1;
+	free(cand);
 	return 0;
 }
 
-static const struct felem *find_file(const struct out *o, const char *path)
+/* The element of package i's file k, NULL when it is not listed. */
+static const struct felem *file_of(const struct out *o, size_t i, size_t k)
 {
-	struct felem probe;
+	size_t x = o->fof ? o->fof[o->first[i] + k] : 0;
 
-	probe.path = path;
-	return o->nfiles ? bsearch(&probe, o->files, o->nfiles, sizeof(*o->files), cmp_felem)
-			 : NULL;
+	return x ? &o->files[x - 1] : NULL;
 }
 
 static void write_file(struct out *o, const struct felem *f)
@@ -406,8 +482,9 @@ static int cmp_hex(const void *a, const void *b)
 
 /* SPDX 2.3 §7.9: SHA1 over the sorted SHA1s of the package's files. 0 with code[0] = '\0'
  * when a file has no SHA1 (then filesAnalyzed is false). */
-static int verification_code(char code[41], const struct out *o, const sg_pkg *p)
+static int verification_code(char code[41], const struct out *o, size_t pi)
 {
+	const sg_pkg *p = &o->c->pkgs[pi];
 	char (*sha)[41] = NULL;
 	unsigned char md[20];
 	size_t i, n = 0;
@@ -419,7 +496,7 @@ static int verification_code(char code[41], const struct out *o, const sg_pkg *p
 	if (!p->nfiles || !(sha = calloc(p->nfiles, sizeof(*sha))))
 		return p->nfiles ? SG_ERROR : 0;
 	for (i = 0; i < p->nfiles; i++) {
-		if (!(f = find_file(o, p->files[i].path)) || !f->ok)
+		if (!(f = file_of(o, pi, i)))
 			continue;
 		if (!f->st.hashed)
 			goto done;
@@ -488,14 +565,15 @@ static char *owner_comment(const struct out *o, const sg_pkg *p)
 			    o->pkg_ids[p->owner - 1], p->nevidence ? p->evidence[0] : "?");
 }
 
-static int write_pkg(struct out *o, const sg_pkg *p, const char *id)
+static int write_pkg(struct out *o, size_t pi, const char *id)
 {
+	const sg_pkg *p = &o->c->pkgs[pi];
 	sg_gojson *j = &o->j;
 	sg_buf info = SG_BUF_INIT(1u << 20);
 	char code[41], ann[256], *comment = NULL;
 	int err;
 
-	if ((err = verification_code(code, o, p)) < 0 || (err = source_info(&info, p)) < 0)
+	if ((err = verification_code(code, o, pi)) < 0 || (err = source_info(&info, p)) < 0)
 		goto done;
 	if (p->owner && !(comment = owner_comment(o, p))) {
 		err = SG_ERROR;
@@ -511,6 +589,8 @@ static int write_pkg(struct out *o, const sg_pkg *p, const char *id)
 	snprintf(ann, sizeof(ann), "sigil:introduced-layer %zu %s", p->introduced_layer,
 		 layer_digest(o, p->introduced_layer));
 	annotation(o, ann);
+	if (p->hidden) /* --scope all-layers: deleted or replaced by a later layer */
+		annotation(o, "sigil:visible false");
 	sg_gojson_arr_close(j);
 	if (comment)
 		kv(j, "comment", comment);
@@ -650,7 +730,7 @@ static void write_relationships(struct out *o)
 	}
 	for (i = 0; i < c->npkgs; i++) {
 		for (k = 0; k < c->pkgs[i].nfiles; k++) {
-			if ((f = find_file(o, c->pkgs[i].files[k].path)) && f->ok)
+			if ((f = file_of(o, i, k)))
 				relationship(j, o->pkg_ids[i], "CONTAINS", f->id);
 		}
 	}
@@ -715,7 +795,7 @@ static int write_doc(struct out *o, const char *ns)
 	if ((err = write_image(o)) < 0 || (o->c->os.found && (err = write_os(o)) < 0))
 		return err;
 	for (i = 0; i < o->c->npkgs; i++)
-		if ((err = write_pkg(o, &o->c->pkgs[i], o->pkg_ids[i])) < 0)
+		if ((err = write_pkg(o, i, o->pkg_ids[i])) < 0)
 			return err;
 	sg_gojson_arr_close(j);
 	write_relationships(o);
@@ -770,6 +850,8 @@ done:
 	if (o.pkg_ids)
 		sg_strv_free(o.pkg_ids, c->npkgs);
 	free(o.files);
+	free(o.fof);
+	free(o.first);
 	free(ns);
 	return err;
 }

@@ -2,7 +2,8 @@
 #define SIGIL_SBOM_SPDX_H
 /* SPDX 2.3 JSON (../shared/schemas/spdx-2.3-schema.json) from a catalog: the document
  * DESCRIBES the image package, the image CONTAINS the OS and every package, each package
- * CONTAINS the files it owns that exist in the final filesystem. Deterministic: the same
+ * CONTAINS the files it owns that exist in the final filesystem (--scope all-layers: a
+ * package a later layer deleted or replaced, those its layer had). Deterministic: the same
  * image, tool version and `created` give the same bytes (keys and lists sorted, ids and
  * namespace derived from content). */
 #include <stddef.h>
@@ -22,6 +23,8 @@ typedef struct sg_sbom_image {
 	const char *os, *arch, *variant; /* from the config; variant may be NULL */
 	char **layers;         /* layer blob digests, bottom first */
 	size_t nlayers;
+	int all_layers;        /* the catalog is of every layer's view (--scope all-layers):
+				* another document, so another namespace and serial number */
 } sg_sbom_image;
 
 /* The document's name and namespace inputs are img; created is an RFC 3339 UTC time

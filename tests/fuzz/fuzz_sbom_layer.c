@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char *layers[] = { "sha256:0000000000000000000000000000000000000000000000000000000000000000" };
 	sg_sbom_image img = { "fuzz", "localhost/fuzz", 1, "v1",
 			      "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-			      "linux", "amd64", NULL, layers, 1 };
+			      "linux", "amd64", NULL, layers, 1, 0 };
 	sg_buf out = SG_BUF_INIT(64u << 20);
 	sg_walk_opts o = { 0 };
 	sg_walker *w = NULL;

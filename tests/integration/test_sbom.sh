@@ -7,7 +7,9 @@
 # rpmdb.sqlite (tests/data/sbom/rpm), a garbage one and a BerkeleyDB one. CycloneDX 1.6 checked against the
 # schema of @cyclonedx/cyclonedx-library (tests/js); --attest then verify-attestation. Checks the SPDX against the 2.3 JSON schema, the package
 # set, purls, licences, files and layers; byte-identical output; an index with platforms;
-# a registry copy; and broken or hostile layers.
+# a registry copy; broken or hostile layers; the progress line on a pseudo-terminal (and
+# none with --quiet), with the same output; --scope all-layers on the two-layer and the
+# binaries images (what the upper layers removed or replaced is listed too).
 . "$(dirname "$0")/harness.sh"
 . "$HERE/lib.sh"
 
@@ -314,6 +316,66 @@ elif mode == "rpm":
     if refs != {"LicenseRef-Public-Domain": "Public Domain"}:
         fail("LicenseRefs %s" % refs)
 
+elif mode == "alllayers":
+    # --scope all-layers on the two-layer image: the package the upper layer removed and
+    # both versions of the upgraded one, each with its layers and its files as its layer
+    # had them; what is in the final filesystem exactly as the squashed document has it
+    sq = json.load(open(sys.argv[3]))
+    byv = {(p["name"], p.get("versionInfo")): p for p in doc["packages"]}
+    hidden = lambda p: any(a["comment"] == "sigil:visible false" for a in p.get("annotations", []))
+    want = {("base-files", "12.4+deb12u11"): (0, 0, 1), ("netbase", "6.4"): (0, 0, 1),
+            ("zlib1g", "1:1.2.13.dfsg-1"): (0, 0, 1), ("libzstd1", "1.5.5+dfsg2-2"): (1, 1, 1),
+            ("libzstd1", "1.5.4+dfsg2-5"): (0, 0, 0), ("media-types", "10.0.0"): (0, 0, 0)}
+    got = {k for k, p in byv.items() if k[0] != "debian" and p.get("primaryPackagePurpose") != "CONTAINER"}
+    if got != set(want) or len(byv) != len(doc["packages"]):
+        fail("packages %s, wanted %s" % (sorted(got), sorted(want)))
+    for k, (ev, intro, visible) in want.items():
+        p = byv[k]
+        if (ann(p, "evidence-layer"), ann(p, "introduced-layer"), int(not hidden(p))) != (ev, intro, visible):
+            fail("%s %s: evidence %s, introduced %s, hidden %s" % (k + (ann(p, "evidence-layer"),
+                 ann(p, "introduced-layer"), hidden(p))))
+    old, new, mt = byv[("libzstd1", "1.5.4+dfsg2-5")], byv[("libzstd1", "1.5.5+dfsg2-2")], byv[("media-types", "10.0.0")]
+    if not purl(old).startswith("pkg:deb/debian/libzstd1@1.5.4%2Bdfsg2-5?arch=amd64&"):
+        fail("old libzstd1 purl " + purl(old))
+    # a deleted package's files are still its files, as the layer that had it had them
+    if contains(mt) != ["./etc/mime.types", "./usr/share/bug/media-types/presubj",
+                        "./usr/share/doc/media-types/changelog.gz", "./usr/share/doc/media-types/copyright"]:
+        fail("media-types contains %s" % contains(mt))
+    if contains(old) != ["./usr/lib/x86_64-linux-gnu/libzstd.so.1.5.4", "./usr/share/doc/libzstd1/changelog.Debian.gz",
+                         "./usr/share/doc/libzstd1/changelog.gz", "./usr/share/doc/libzstd1/copyright"]:
+        fail("libzstd1 1.5.4 contains %s" % contains(old))
+    if mt["licenseDeclared"] != "LicenseRef-ad-hoc" or "LicenseRef-ad-hoc" not in \
+            {x["licenseId"] for x in doc.get("hasExtractedLicensingInfos", [])}:
+        fail("media-types licence " + mt["licenseDeclared"])
+    # one path, two files: the replaced copyright (layer 0, old libzstd1) and the new one
+    cr = {}
+    for f, k, t in rels:
+        if k == "CONTAINS" and ids.get(t, {}).get("fileName") == "./usr/share/doc/libzstd1/copyright":
+            cr[f] = ids[t]
+    if len({x["SPDXID"] for x in cr.values()}) != 2 or not cr[old["SPDXID"]]["comment"].startswith("layer 0 ") \
+            or not cr[new["SPDXID"]]["comment"].startswith("layer 1 "):
+        fail("libzstd1 copyright files %s" % cr)
+    # the final filesystem's files and packages as in the squashed document (but layers)
+    for f in sq["files"]:
+        if ids.get(f["SPDXID"]) != f:
+            fail("file %s differs from the squashed document" % f["fileName"])
+    strip = lambda p: {k: v for k, v in p.items() if k != "annotations"}
+    for p in sq["packages"]:
+        if p.get("primaryPackagePurpose") != "CONTAINER" and strip(ids[p["SPDXID"]]) != strip(p):
+            fail("package %s differs from the squashed document" % p["name"])
+    for p in doc["packages"]:
+        if p.get("filesAnalyzed"):
+            s1 = sorted(next(c["checksumValue"] for c in ids[t]["checksums"] if c["algorithm"] == "SHA1")
+                        for f, k, t in rels if f == p["SPDXID"] and k == "CONTAINS" and t in ids and "fileName" in ids[t])
+            if p["packageVerificationCode"]["packageVerificationCodeValue"] != hashlib.sha1("".join(s1).encode()).hexdigest():
+                fail(p["name"] + " verification code")
+    img = [p for p in doc["packages"] if p.get("primaryPackagePurpose") == "CONTAINER"][0]
+    for p in doc["packages"]:
+        if p is not img and (img["SPDXID"], "CONTAINS", p["SPDXID"]) not in rels:
+            fail("image does not contain %s %s" % (p["name"], p.get("versionInfo")))
+    if doc["documentNamespace"] == sq["documentNamespace"]:
+        fail("the same namespace as the squashed document")
+
 elif mode == "same-content":
     # two documents for the same image under different names: only names and ids of the
     # image and the namespace may differ
@@ -347,6 +409,17 @@ check "same content by digest" sbomcheck same-content "$T/out" "$T/a.json"
 check "without SOURCE_DATE_EPOCH: the current time" \
 	grep -q "\"created\":\"$(date -u +%Y)-" "$T/now.json"
 
+# ---- --scope all-layers: also what the upper layer removed or replaced ----
+expect 0 "all-layers: sbom --scope all-layers" sbom --scope all-layers --output "$T/al.json" "$IMG"
+check "all-layers: no warnings" test ! -s "$T/err"
+check "all-layers: valid SPDX 2.3" sbomcheck schema "$T/al.json" "$SCHEMA"
+check "all-layers: media-types and libzstd1 1.5.4 listed (not visible), with layers and files; the rest as squashed" \
+	sbomcheck alllayers "$T/al.json" "$T/a.json"
+expect 0 "all-layers: second run" sbom --scope all-layers "$IMG"
+check "all-layers: byte-identical output" cmp -s "$T/al.json" "$T/out"
+expect 0 "--scope squashed is the default" sbom --scope squashed "$IMG"
+check "--scope squashed: byte-identical to no --scope" cmp -s "$T/a.json" "$T/out"
+
 # ---- the lower layer alone: media-types is there, with its LicenseRef ----
 "$PY" "$ROOT/scripts/mkimage.py" "$DATA/base" "$T/base" v1 >/dev/null
 expect 0 "sbom of the base layer alone" sbom --output "$T/base.json" "oci:$T/base:v1"
@@ -354,6 +427,8 @@ check "base: valid SPDX 2.3" sbomcheck schema "$T/base.json" "$SCHEMA"
 check "base: five packages" sbomcheck packages "$T/base.json" base-files=12.4+deb12u11 \
 	libzstd1=1.5.4+dfsg2-5 media-types=10.0.0 netbase=6.4 zlib1g=1:1.2.13.dfsg-1
 check "base: LicenseRef with its text, conffiles" sbomcheck licref "$T/base.json"
+expect 0 "base: all-layers of one layer" sbom --scope all-layers --output "$T/base-al.json" "oci:$T/base:v1"
+check "base: one layer, all-layers lists what squashed does" sbomcheck same-content "$T/base-al.json" "$T/base.json"
 
 # ---- language packages (Python, npm) and an apk image ----
 "$PY" "$ROOT/scripts/mkimage.py" "$DATA/lang" "$T/lang" v1 >/dev/null
@@ -428,6 +503,7 @@ expect_error 2 "bad --platform" "not OS/ARCH" sbom --platform linux "$IMG"
 expect_error 2 "no image" "no image given" sbom
 expect_error 2 "two images" "one image at a time" sbom "$IMG" "$IMG"
 expect_error 2 "unknown format" "must be spdx-json or cyclonedx-json" sbom --format xml "$IMG"
+expect_error 2 "unknown scope" "must be squashed or all-layers" sbom --scope deep-squashed "$IMG"
 expect_error 2 "unknown option" "unknown option" sbom --bogus "$IMG"
 expect_error 2 "missing layout" "oci-layout\|not found\|No such" sbom "oci:$T/nowhere:v1"
 SOURCE_DATE_EPOCH=yesterday expect_error 2 "bad SOURCE_DATE_EPOCH" "SOURCE_DATE_EPOCH" sbom "$IMG"
@@ -535,6 +611,57 @@ check "one warning: not read yet" test "$(cat "$T/err")" = "sigil sbom: warning:
 (layer 0): a BerkeleyDB rpm database, which is not read yet: its packages are not listed"
 expect 0 "--quiet silences warnings" sbom --quiet "oci:$T/escape:v1"
 check "nothing on stderr with --quiet" test ! -s "$T/err"
+
+# ---- progress on a terminal: stderr a pseudo-terminal, stdout a file ----
+# ptyrun.py OUT ERR ARGS...: runs ARGS with stderr on a pty, stdout to OUT; ERR gets what
+# the terminal showed. ttycheck.py ERR MODE: the progress line's shape.
+cat >"$T/ptyrun.py" <<'PY'
+import os, subprocess, sys
+master, slave = os.openpty()
+with open(sys.argv[1], "wb") as out:
+    p = subprocess.Popen(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=out, stderr=slave)
+os.close(slave)
+shown = b""
+while True:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:  # EIO: the child closed the terminal
+        break
+    if not chunk:
+        break
+    shown += chunk
+open(sys.argv[2], "wb").write(shown)
+sys.exit(p.wait())
+PY
+cat >"$T/ttycheck.py" <<'PY'
+import re, sys
+shown, mode = open(sys.argv[1], "rb").read(), sys.argv[2]
+if mode == "progress":
+    for n in (1, 2):
+        if not re.search(rb"\rsbom: layer %d/2  [0-9]+\.[0-9]/[0-9]+\.[0-9] MiB" % n, shown):
+            sys.exit("no progress line for layer %d/2 in %r" % (n, shown[:300]))
+    if not re.search(rb"\r +\r$", shown):
+        sys.exit("the progress line is not cleared at the end: %r" % shown[-80:])
+elif mode == "warnings":
+    # each warning on a line of its own: the progress line is cleared before it
+    lines = re.split(rb"\r\n|\n|\r", shown)
+    if not any(l.startswith(b"sigil sbom: warning: ") for l in lines) or \
+            any(b"sigil sbom: warning" in l and not l.startswith(b"sigil") for l in lines):
+        sys.exit("warnings mixed with the progress line: %r" % shown[:400])
+PY
+ptyrun() { "$PY" "$T/ptyrun.py" "$T/out" "$T/tty" "$SIGIL" "$@" 2>"$T/err"; }
+check "tty: sbom with stderr on a terminal" ptyrun sbom "$IMG"
+check "tty: progress per layer with MiB of the total, rewritten with \\r, cleared" \
+	"$PY" "$T/ttycheck.py" "$T/tty" progress
+check "tty: stdout byte-identical to the run without a terminal" cmp -s "$T/a.json" "$T/out"
+check "tty: sbom --output" ptyrun sbom --output "$T/tty.json" "$IMG"
+check "tty: --output byte-identical, stdout empty" eval 'cmp -s "$T/a.json" "$T/tty.json" && test ! -s "$T/out"'
+check "tty: sbom --quiet" ptyrun sbom --quiet "$IMG"
+check "tty: --quiet shows no progress" test ! -s "$T/tty"
+check "tty: --quiet output byte-identical" cmp -s "$T/a.json" "$T/out"
+check "tty: warnings on a terminal" ptyrun sbom "oci:$T/escape:v1"
+check "tty: warnings on lines of their own, not inside the progress line" \
+	"$PY" "$T/ttycheck.py" "$T/tty" warnings
 start=$(date +%s)
 expect 0 "a 10 GB sparse file entry" sbom "oci:$T/sparse:v1"
 check "the sparse entry takes no time" test $(($(date +%s) - start)) -lt 20
@@ -631,6 +758,39 @@ if mode == "spdx":
         if len(std) != 1 or not std[0]["versionInfo"].startswith("go1."):
             fail("docker-registry: stdlib %s" % [p["versionInfo"] for p in std])
 
+elif mode == "alllayers":
+    # --scope all-layers: the deleted binary's and the replaced one's packages too, each
+    # from its file and layer, not visible; their modules still DEPENDENCY_OF their main
+    pk = {}
+    for p in doc["packages"]:
+        for r in p.get("externalRefs", []):
+            if r["referenceType"] == "purl":
+                pk.setdefault(r["referenceLocator"], []).append(p)
+    rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+            for r in doc["relationships"]}
+    hidden = lambda p: any(a["comment"] == "sigil:visible false" for a in p["annotations"])
+
+    def at(purl, evidence, layer, visible):
+        ps = [p for p in pk.get(purl, []) if p["sourceInfo"].endswith(": /" + evidence)]
+        if len(ps) != 1 or "sigil:evidence-layer %d " % layer not in json.dumps(ps[0]["annotations"]) \
+                or hidden(ps[0]) == visible:
+            fail("%s in %s (layer %d, visible %s): %s" % (purl, evidence, layer, visible, ps))
+        return ps[0]
+
+    main = at("pkg:golang/example.org/ppc@v1.4.0", "usr/bin/gone", 0, False)
+    errs = at("pkg:golang/github.com/pkg/errors@v0.9.1", "usr/bin/gone", 0, False)
+    at("pkg:golang/stdlib@1.17.13", "usr/bin/gone", 0, False)
+    if (errs["SPDXID"], "DEPENDENCY_OF", main["SPDXID"]) not in rels:
+        fail("the deleted binary's module is not DEPENDENCY_OF its main module")
+    at("pkg:golang/stdlib@1.22.1", "usr/bin/gotool", 0, False)
+    at("pkg:golang/github.com/burntsushi/toml@v1.3.2", "usr/bin/gotool", 0, False)
+    at("pkg:golang/example.org/ppc@v1.4.0", "usr/bin/gotool", 1, True)
+    at("pkg:golang/stdlib@1.16.4", "usr/bin/gotool", 1, True)
+    at("pkg:cargo/app@0.1.0", "usr/local/bin/rusty", 0, True)
+    at("pkg:maven/com.acme/app@1.0.0", "opt/app/app-1.0.0.jar", 0, True)
+    if "pkg:golang/stdlib@1.21.5" in pk:
+        fail("a file without an exec bit outside bin dirs is listed")
+
 elif mode == "cdx":
     # against the CycloneDX 1.6 schema from @cyclonedx/cyclonedx-library, refs resolved locally
     import jsonschema, referencing
@@ -725,6 +885,10 @@ check "bin: one warning, the nested jar that is not a zip" \
 check "bin: no other warning" test "$(wc -l <"$T/err")" -eq 1
 expect 0 "bin: second run" sbom --quiet "$BINIMG"
 check "bin: byte-identical output" cmp -s "$T/bin.json" "$T/out"
+expect 0 "bin: all-layers" sbom --quiet --scope all-layers --output "$T/bin-al.json" "$BINIMG"
+check "bin: all-layers: valid SPDX 2.3" sbomcheck schema "$T/bin-al.json" "$SCHEMA"
+check "bin: all-layers: the deleted and the replaced binaries' packages, with their layers" \
+	bincheck alllayers "$T/bin-al.json"
 
 # CycloneDX 1.6: same content, valid against the schema shipped by @cyclonedx/cyclonedx-library
 expect 0 "CycloneDX of the binaries image" sbom --format cyclonedx-json --output "$T/bin.cdx.json" "$BINIMG"
@@ -744,6 +908,18 @@ check "CycloneDX (lang): valid 1.6, same purls as SPDX (owned packages too)" \
 expect 0 "CycloneDX of the rpm image" sbom --format cyclonedx-json --output "$T/rpm.cdx.json" "oci:$T/rpm:v1"
 check "CycloneDX (rpm): valid 1.6, same purls as SPDX" \
 	bincheck cdx "$T/rpm.cdx.json" "$CDX_SCHEMAS" "$T/rpm.json"
+expect 0 "CycloneDX all-layers" sbom --scope all-layers --format cyclonedx-json --output "$T/al.cdx.json" "$IMG"
+check "CycloneDX all-layers: valid 1.6, the same purls as SPDX all-layers" \
+	bincheck cdx "$T/al.cdx.json" "$CDX_SCHEMAS" "$T/al.json"
+check "CycloneDX all-layers: removed and replaced packages are not visible, the rest are" "$PY" - "$T/al.cdx.json" <<'PY'
+import json, sys
+hidden = sorted((c["name"], c["version"]) for c in json.load(open(sys.argv[1]))["components"]
+                if {"name": "sigil:visible", "value": "false"} in c.get("properties", []))
+if hidden != [("libzstd1", "1.5.4+dfsg2-5"), ("media-types", "10.0.0")]:
+    sys.exit("not visible: %s" % hidden)
+PY
+expect 0 "CycloneDX all-layers: second run" sbom --scope all-layers --format cyclonedx-json "$IMG"
+check "CycloneDX all-layers: byte-identical output" cmp -s "$T/al.cdx.json" "$T/out"
 
 # --attest: the SBOM signed and attached in one step, then verified with verify-attestation
 export COSIGN_PASSWORD=test-pass

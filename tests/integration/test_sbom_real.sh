@@ -8,7 +8,8 @@
 # ${SIGIL_TEST_IMAGES:-~/.cache/sigil-test-images}/<sha256>. If the image cannot be built
 # (no mmdebstrap, no mirror, no user namespaces and not root) the test FAILS.
 # Checks: the deb set equals dpkg-query's on the final rootfs; less is gone; the Python and
-# npm packages are found; valid SPDX 2.3; byte-identical reruns; the same packages from
+# npm packages are found; valid SPDX 2.3; byte-identical reruns; with --scope all-layers
+# less is listed (from layer 0, not visible, with its files); the same packages from
 # dir: (the image unpacked) and docker-archive: (docker save's layout); a tampered copy
 # fails without output.
 . "$(dirname "$0")/harness.sh"
@@ -88,6 +89,41 @@ if gone:
 PY
 expect 0 "second run" sbom "$IMG"
 check "byte-identical output" cmp -s "$T/a.json" "$T/out"
+
+# --scope all-layers: $DELETED is back (layer 0 had it), not visible, with its files
+expect 0 "sbom --scope all-layers of the real image" sbom --scope all-layers --output "$T/al.json" "$IMG"
+check "all-layers: nothing on stderr" test ! -s "$T/err"
+check "all-layers: valid SPDX 2.3" "$PY" - "$T/al.json" "$SCHEMA" <<'PY'
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))
+PY
+check "all-layers: $DELETED listed from layer 0, not visible, with its files; the other debs as squashed" \
+	"$PY" - "$T/al.json" "$T/a.json" "$DELETED" "$IMGDIR/deleted-files" <<'PY'
+import json, sys
+al, sq, name = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+gone = set(open(sys.argv[4]).read().split())
+ids = {x["SPDXID"]: x for x in al["packages"] + al["files"]}
+ps = [p for p in al["packages"] if p["name"] == name]
+if len(ps) != 1:
+    sys.exit("%d packages named %s" % (len(ps), name))
+p = ps[0]
+anns = [a["comment"].split(" sha256:")[0] for a in p["annotations"]]
+if anns != ["sigil:evidence-layer 0", "sigil:introduced-layer 0", "sigil:visible false"]:
+    sys.exit("%s annotations %s" % (name, anns))
+files = [ids[r["relatedSpdxElement"]] for r in al["relationships"]
+         if r["spdxElementId"] == p["SPDXID"] and r["relationshipType"] == "CONTAINS"]
+names = {f["fileName"][2:] for f in files}
+if "usr/bin/" + name not in names or not names <= gone or any(not f["comment"].startswith("layer 0 ") for f in files):
+    sys.exit("%s files %s" % (name, sorted(names)))
+if p["licenseDeclared"] == "NOASSERTION" or not p.get("filesAnalyzed"):
+    sys.exit("%s: licence %s, filesAnalyzed %s" % (name, p["licenseDeclared"], p.get("filesAnalyzed")))
+key = lambda d: sorted((x["name"], x.get("versionInfo")) for x in d["packages"]
+                       if x.get("primaryPackagePurpose") != "CONTAINER")
+if key(al) != sorted(key(sq) + [(name, p["versionInfo"])]):
+    sys.exit("packages other than %s differ from the squashed document" % name)
+PY
+expect 0 "all-layers: second run" sbom --scope all-layers "$IMG"
+check "all-layers: byte-identical output" cmp -s "$T/al.json" "$T/out"
 
 # the same image unpacked (dir:) and as docker save writes it (docker-archive:)
 "$PY" "$HERE/realimage.py" unpack "$IMGDIR/oci" "$T/rootfs"

@@ -136,6 +136,8 @@ static void test_challenge_huge_and_random(void **state)
 
 	(void)state;
 	assert_non_null(big);
+	if (!big) /* for GCC's -Warray-bounds under the sanitizers: cmocka's assert may return */
+		return;
 	memset(big, 'a', n);
 	big[n] = '\0';
 	assert_int_equal(sg_challenge_parse(&c, big, NULL), SG_EINVALID);

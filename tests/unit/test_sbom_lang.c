@@ -424,7 +424,7 @@ static void test_owners(void **state)
 	const sg_pkg *p;
 	sg_sbom_image img = { "oci:x:v1", "localhost/x", 1, "v1",
 			      "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-			      "linux", "amd64", NULL, NULL, 0 };
+			      "linux", "amd64", NULL, NULL, 0, 0 };
 	char *layers[] = { "sha256:00" };
 	sg_buf out = SG_BUF_INIT(16u << 20);
 	sg_error e = { 0 };
