@@ -654,6 +654,9 @@ static int serve(int argc, char **argv)
 	}
 	if (parse_listen(&sa, listen_arg, &e) < 0)
 		return sg_cli_fail("admission", &e);
+	/* connections stay open here: a second one per repository lets each image's .sig tag
+	 * and referrers be fetched at once */
+	s.opts.twins = 1;
 	if (!(cert = read_secret(certpath, &e)) || !(key = read_secret(keypath, &e))) {
 		rc = sg_cli_fail("admission", &e);
 		goto done;

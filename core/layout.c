@@ -562,6 +562,7 @@ static const sg_store_ops layout_ops = {
 	l_get_manifest, l_put_manifest, l_has_blob, l_get_blob, l_put_blob, l_free, l_lock,
 	NULL, /* no referrers API: the fallback tag serves layouts too */
 	l_get_blob_stream,
+	NULL, /* no twin: reading files gains nothing from a second thread */
 };
 
 /* Checks PATH/oci-layout, writing it first when creating. */

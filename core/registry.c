@@ -48,6 +48,7 @@ typedef struct reg_store {
 	sg_cred cred;
 	char nocred[sizeof(((sg_error *)0)->msg)];       /* why there are no credentials, for messages */
 	time_t no_referrers;    /* when the registry last said it has no referrers API (0: never) */
+	struct reg_store *twin; /* sg_store_twin's handle, opened on first use */
 	char errbuf[CURL_ERROR_SIZE];
 } reg_store;
 
@@ -1325,6 +1326,7 @@ static void reg_free(sg_store *st)
 
 	if (!s)
 		return;
+	reg_free(s->twin ? &s->twin->base : NULL);
 	if (s->curl)
 		curl_easy_cleanup(s->curl);
 	drop_token(s, ACT_PULL);
@@ -1339,11 +1341,14 @@ static void reg_free(sg_store *st)
 	free(s);
 }
 
+static int reg_twin(sg_store *st, sg_store **out, sg_error *e);
+
 static const sg_store_ops reg_ops = {
 	reg_get_manifest, reg_put_manifest, reg_has_blob, reg_get_blob, reg_put_blob, reg_free,
 	NULL, /* no lock: a registry has no compare-and-swap for tags */
 	reg_referrers,
 	reg_get_blob_stream,
+	reg_twin,
 };
 
 /* Repository names as the distribution spec spells them: lowercase path components that
@@ -1365,8 +1370,10 @@ static int repository_ok(const char *r)
 	return r[i - 1] != '/';
 }
 
-int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const char *repository,
-		     sg_error *e)
+/* A store for registry/repository; its connections go to the ctx's shared cache when share
+ * is set, else stay with its own handle (a twin, used by another thread than the ctx's). */
+static int reg_new(reg_store **out, sg_ctx *ctx, const char *registry, const char *repository,
+		   int share, sg_error *e)
 {
 	const sg_opts *o = sg_ctx_opts(ctx);
 	reg_store *s = NULL;
@@ -1397,12 +1404,81 @@ int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const ch
 	}
 	snprintf(s->base.name, n, "%s/%s", registry, repository);
 	/* Connections and DNS shared with the ctx's other stores; survives curl_easy_reset. */
-	if (sg_ctx_curl_share(ctx))
+	if (share && sg_ctx_curl_share(ctx))
 		curl_easy_setopt(s->curl, CURLOPT_SHARE, (CURLSH *)sg_ctx_curl_share(ctx));
-	*out = &s->base;
+	*out = s;
 	s = NULL;
 	err = 0;
 done:
 	reg_free(s ? &s->base : NULL);
 	return err;
+}
+
+int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const char *repository,
+		     sg_error *e)
+{
+	reg_store *s;
+	int err;
+
+	*out = NULL;
+	if ((err = reg_new(&s, ctx, registry, repository, 1, e)) < 0)
+		return err;
+	*out = &s->base;
+	return 0;
+}
+
+static char *secret_dup(const char *src)
+{
+	size_t n = strlen(src) + 1;
+	char *d = sodium_malloc(n);
+
+	if (d)
+		memcpy(d, src, n);
+	return d;
+}
+
+static int challenge_copy(sg_challenge *to, const sg_challenge *from)
+{
+	sg_challenge_release(to);
+	memset(to, 0, sizeof(*to));
+	return (from->scheme && !(to->scheme = strdup(from->scheme))) ||
+	       (from->realm && !(to->realm = strdup(from->realm))) ||
+	       (from->service && !(to->service = strdup(from->service))) ||
+	       (from->scope && !(to->scope = strdup(from->scope))) ? -1 : 0;
+}
+
+/* The twin: not in the ctx's shared connection cache (libcurl does not support sharing
+ * connections between threads), so it keeps its own connection open between calls; it starts
+ * each call with s's current authorisation, so it makes no token request s has made. */
+static int reg_twin(sg_store *st, sg_store **out, sg_error *e)
+{
+	reg_store *s = (reg_store *)st, *t;
+	int act, err;
+
+	*out = NULL;
+	if (!sg_ctx_opts(s->ctx)->twins)
+		return SG_EUNSUPPORTED;
+	if (!s->twin && (err = reg_new(&s->twin, s->ctx, s->registry, s->repository, 0, e)) < 0)
+		return err;
+	t = s->twin;
+	t->scheme = s->scheme;
+	if (challenge_copy(&t->chal, &s->chal) < 0)
+		return sg_err(e, SG_ERROR, "out of memory");
+	for (act = ACT_PULL; act <= ACT_PUSH; act++) {
+		drop_token(t, act);
+		if (s->token[act] && !(t->token[act] = secret_dup(s->token[act])))
+			return sg_err(e, SG_ERROR, "out of memory");
+		t->token_exp[act] = s->token_exp[act];
+	}
+	secret_free(t->basic);
+	t->basic = NULL;
+	if (s->basic && !(t->basic = secret_dup(s->basic)))
+		return sg_err(e, SG_ERROR, "out of memory");
+	if (s->cred_state < 0 && !t->cred_state) {
+		t->cred_state = -1;
+		memcpy(t->nocred, s->nocred, sizeof(t->nocred));
+	}
+	t->no_referrers = s->no_referrers;
+	*out = &t->base;
+	return 0;
 }

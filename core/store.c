@@ -200,6 +200,14 @@ void sg_store_free(sg_store *s)
 		s->ops->free(s);
 }
 
+int sg_store_twin(sg_store *s, sg_store **out, sg_error *e)
+{
+	*out = NULL;
+	if (!s->ops->twin)
+		return SG_EUNSUPPORTED;
+	return s->ops->twin(s, out, e);
+}
+
 /* ---- context ---- */
 
 struct store_entry {

@@ -42,6 +42,8 @@ typedef struct sg_store_ops {
 	 * digest check (the wrapper does it). NULL: the wrapper reads the blob whole. */
 	int (*get_blob_stream)(sg_store *s, const char *digest, sg_blob_sink_fn fn, void *arg,
 			       struct sg_error *e);
+	/* Optional: see sg_store_twin. */
+	int (*twin)(sg_store *s, sg_store **out, struct sg_error *e);
 } sg_store_ops;
 
 struct sg_store {
@@ -77,6 +79,13 @@ int sg_store_referrers(sg_store *s, const char *digest, const char *artifact_typ
 		       int *filtered, struct sg_error *e);
 /* 1 if the store can lock (then locked/unlocked), 0 if it cannot, <0 on error. */
 int sg_store_lock(sg_store *s, int on, struct sg_error *e);
+/* A second handle on s's repository that one other thread may use while s is in use, so that
+ * two requests can be in flight at once; owned by s (valid until the next call or
+ * sg_store_free(s)). It has its own connection, kept open between calls, and starts each call
+ * with s's current authorisation. SG_EUNSUPPORTED where there is none: stores without one,
+ * and registries unless sg_opts.twins (a second connection pays off only where connections
+ * stay open, as in the admission server; a one-shot CLI run would pay its handshake). */
+int sg_store_twin(sg_store *s, sg_store **out, struct sg_error *e);
 
 /* Process-wide options and shared state for one command run (no globals in the core). */
 typedef struct sg_opts {
@@ -85,6 +94,7 @@ typedef struct sg_opts {
 	long timeout_s;          /* overall per-request timeout, 0 = default */
 	const char *cacert;      /* --registry-cacert: PEM bundle to trust instead of the system's */
 	const char *docker_config_dir; /* NULL: $DOCKER_CONFIG, else ~/.docker */
+	int twins;               /* registry stores offer sg_store_twin */
 } sg_opts;
 
 typedef struct sg_ctx sg_ctx;

@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,20 +376,80 @@ done:
 	sg_intoto_free(st);
 }
 
+static int legacy_kind(sg_verify_result *out, const sg_verify_in *in, int attestations,
+		       sg_error *e)
+{
+	return attestations ? legacy(out, in, ".att", att_layer, "attestation", e)
+			    : legacy(out, in, ".sig", sig_layer, "signature", e);
+}
+
+/* The legacy tag read on the store's twin, in a thread of its own, while the caller's thread
+ * lists the bundles: one round trip less per image. */
+struct legacy_job {
+	sg_verify_in in;          /* in.store is the twin */
+	int attestations;
+	sg_verify_result res;
+	int err;
+	sg_error e;
+};
+
+static void *legacy_thread(void *arg)
+{
+	struct legacy_job *j = arg;
+
+	j->err = legacy_kind(&j->res, &j->in, j->attestations, &j->e);
+	return NULL;
+}
+
+/* Appends what from found to out, as if found after out's own: same order, same first
+ * failure as one sequential pass. */
+static int merge(sg_verify_result *out, sg_verify_result *from, sg_error *e)
+{
+	size_t i;
+	int err = 0;
+
+	out->checked += from->checked;
+	if (from->first.code)
+		fail(out, &from->first);
+	for (i = 0; i < from->n && err == 0; i++)
+		err = add(out, &from->items[i], e);
+	return err;
+}
+
 static int verify_all(sg_verify_result *out, const sg_verify_in *in, int attestations,
 		      sg_error *e)
 {
 	struct bundle_walk w = { out, in, attestations, 0 };
-	int err, via;
+	struct legacy_job job = { .in = *in, .attestations = attestations };
+	pthread_t tid;
+	int err, via, threaded = 0;
 
 	if ((err = check_keys(in, e)) < 0)
 		return err;
-	if ((err = sg_bundles_each(in->store, in->digest, on_bundle, &w, &via, e)) < 0)
-		return err;
-	if (w.oom)
-		return sg_err(e, SG_ERROR, "out of memory");
-	return attestations ? legacy(out, in, ".att", att_layer, "attestation", e)
-			    : legacy(out, in, ".sig", sig_layer, "signature", e);
+	if (sg_store_twin(in->store, &job.in.store, NULL) == 0)
+		threaded = pthread_create(&tid, NULL, legacy_thread, &job) == 0;
+	err = sg_bundles_each(in->store, in->digest, on_bundle, &w, &via, e);
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (err < 0)
+		goto done;
+	if (w.oom) {
+		err = sg_err(e, SG_ERROR, "out of memory");
+		goto done;
+	}
+	if (!threaded) {
+		err = legacy_kind(out, in, attestations, e);
+		goto done;
+	}
+	if ((err = job.err) < 0) {
+		if (e)
+			*e = job.e;
+		goto done;
+	}
+	err = merge(out, &job.res, e);
+done:
+	sg_verify_result_release(&job.res);
+	return err;
 }
 
 int sg_verify_signatures(sg_verify_result *out, const sg_verify_in *in, sg_error *e)

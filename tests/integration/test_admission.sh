@@ -158,6 +158,47 @@ kill -HUP $SERVER; sleep 0.5
 review Pod "$(pod "$REGISTRY/nomatch/x:1")"; post /validate
 check "a good policy on SIGHUP applies (default: allow now)" allowed
 
+# An authenticated registry (credentials from a mounted docker config), and an image whose
+# two signatures are found in two places: a legacy .sig by k, a sigstore bundle by other.
+# Threshold 2 is met only if both are read and counted together (the server fetches the .sig
+# tag on a second connection while it lists the referrers).
+htpasswd -Bbn alice s3cret > "$T/htpasswd"
+REG1=$REGISTRY
+start_registry "$T/htpasswd"
+REG2=$REGISTRY
+REGISTRY=$REG1
+mkdir -p "$T/dcfg"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG2" "$(printf 'alice:s3cret' | base64)" > "$T/dcfg/config.json"
+REGISTRY=$REG2 REGISTRY_USER=alice REGISTRY_PASS=s3cret push_test_image sec/app two >/dev/null
+REGISTRY=$REG2 REGISTRY_USER=alice REGISTRY_PASS=s3cret push_test_image sec/app one >/dev/null
+DOCKER_CONFIG="$T/dcfg" "$SIGIL" sign --key "$T/k.key" "$REG2/sec/app:two" >/dev/null 2>&1
+DOCKER_CONFIG="$T/dcfg" "$SIGIL" sign --key "$T/other.key" --bundle-format sigstore "$REG2/sec/app:two" >/dev/null 2>&1
+DOCKER_CONFIG="$T/dcfg" "$SIGIL" sign --key "$T/other.key" --bundle-format sigstore "$REG2/sec/app:one" >/dev/null 2>&1
+cat > "$T/policy2.yaml" <<EOF
+version: 1
+keys:
+  k: {file: k.pub}
+  o: {file: other.pub}
+rules:
+  - name: both
+    images: ["$REG2/sec/**"]
+    authorities: {keys: [k, o], threshold: 2}
+EOF
+"$SIGIL" admission serve --policy "$T/policy2.yaml" --tls-cert "$T/tls.crt" --tls-key "$T/tls.key" \
+	--docker-config "$T/dcfg" --listen 127.0.0.1:0 2> "$T/server2.log" &
+SERVER2=$!
+at_exit "kill $SERVER2 2>/dev/null"
+for _ in $(seq 100); do grep -q '"msg":"listening"' "$T/server2.log" && break; sleep 0.1; done
+URL1=$URL
+URL="https://127.0.0.1:$(grep -o '"port":[0-9]*' "$T/server2.log" | head -1 | cut -d: -f2)"
+review Pod "$(pod "$REG2/sec/app:two")"; post /validate
+check "auth registry: a .sig by one key and a bundle by another meet threshold 2" allowed
+review Pod "$(pod "$REG2/sec/app:one")"; post /validate
+check "  one signature of two is denied" denied
+check "  saying how many keys signed" msg_has "1 of"
+kill -TERM $SERVER2
+URL=$URL1
+
 kill -TERM $SERVER
 set +e; wait $SERVER; rc=$?; set -e
 check "SIGTERM: drains and exits 0" bash -c "[ $rc -eq 0 ] && grep -q '\"stopped\"' '$T/server.log'"
