@@ -1,9 +1,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -59,11 +61,28 @@ int sg_buf_append(sg_buf *b, const void *data, size_t len)
 	return 0;
 }
 
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
 int sg_buf_reserve(sg_buf *b, size_t n)
 {
 	size_t room = b->max > b->len ? b->max - b->len : 0;
+	uintptr_t lo, hi;
+	int err;
 
-	return grow(b, n < room ? n : room);
+	if ((err = grow(b, n < room ? n : room)) < 0)
+		return err;
+#ifdef MADV_HUGEPAGE
+	/* a hint for a large buffer about to be filled: transparent huge pages where the
+	 * system allows, one page fault per 2 MiB instead of 512 (each 12-25 us in a VM) */
+	lo = ((uintptr_t)b->data + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	hi = ((uintptr_t)b->data + b->alloc) & ~(HUGE_PAGE - 1);
+	if (hi > lo)
+		(void)madvise((void *)lo, (size_t)(hi - lo), MADV_HUGEPAGE);
+#else
+	(void)lo;
+	(void)hi;
+#endif
+	return 0;
 }
 
 int sg_buf_puts(sg_buf *b, const char *s)

@@ -26,7 +26,8 @@ void sg_buf_init(sg_buf *b, size_t max);
 int sg_buf_append(sg_buf *b, const void *data, size_t len);
 int sg_buf_puts(sg_buf *b, const char *s);
 /* Makes room for n more bytes at once (fewer than n when max is nearer), so a large
- * document built piece by piece is not copied by realloc as it grows. */
+ * document built piece by piece is not copied by realloc as it grows; its memory is
+ * advised to use transparent huge pages (fewer page faults). */
 int sg_buf_reserve(sg_buf *b, size_t n);
 int sg_buf_printf(sg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sg_buf_reset(sg_buf *b);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <openssl/evp.h>
 #ifdef SG_HAVE_ISAL
 #include <isa-l/igzip_lib.h>
@@ -19,11 +20,14 @@
 
 enum { G_START, G_RAW, G_INFLATE, G_NEXT, G_TRAIL, G_FAILED };
 
+#define SLOTS_ALIGN ((size_t)2 << 20) /* a huge page */
+
 struct sg_pipe {
 	pthread_t th;
 	int started;
 	pthread_mutex_t mu;
 	pthread_cond_t can_put, can_get;
+	unsigned char *slots;   /* the SG_PIPE_SLOTS slots, one block */
 	unsigned char *slot[SG_PIPE_SLOTS];
 	size_t fill[SG_PIPE_SLOTS];
 	uint64_t head, tail;    /* slots published, slots released */
@@ -281,8 +285,6 @@ static void *producer(void *arg)
 
 static void pipe_free(sg_pipe *p)
 {
-	size_t i;
-
 	if (!p)
 		return;
 	if (p->started) {
@@ -295,8 +297,7 @@ static void pipe_free(sg_pipe *p)
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->can_put);
 	pthread_cond_destroy(&p->can_get);
-	for (i = 0; i < SG_PIPE_SLOTS; i++)
-		free(p->slot[i]);
+	free(p->slots);
 	EVP_MD_CTX_free(p->out_md);
 	free(p);
 }
@@ -320,9 +321,18 @@ int sg_pipe_start(sg_pipe **out, sg_pipe_produce_fn fn, void *arg, unsigned flag
 #ifdef SG_HAVE_ISAL
 	isal_inflate_init(&p->inf);
 #endif
-	for (i = 0; i < SG_PIPE_SLOTS; i++)
-		if (!(p->slot[i] = malloc(SG_PIPE_SLOT)))
-			err = sg_err(e, SG_ERROR, "out of memory");
+	/* one block on a huge page boundary, backed by one transparent huge page where the
+	 * system allows (a hint): not 512 page faults of 12-25 us each in a VM, every layer */
+	if (posix_memalign((void **)&p->slots, SLOTS_ALIGN, SG_PIPE_SLOTS * SG_PIPE_SLOT) != 0) {
+		p->slots = NULL;
+		err = sg_err(e, SG_ERROR, "out of memory");
+	} else {
+#ifdef MADV_HUGEPAGE
+		(void)madvise(p->slots, SG_PIPE_SLOTS * SG_PIPE_SLOT, MADV_HUGEPAGE);
+#endif
+		for (i = 0; i < SG_PIPE_SLOTS; i++)
+			p->slot[i] = p->slots + i * SG_PIPE_SLOT;
+	}
 	if (!err && (flags & SG_PIPE_HASH_OUT) &&
 	    (!(p->out_md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(p->out_md, EVP_sha256(), NULL) != 1))
 		err = sg_err(e, SG_ERROR, "digest initialisation failed");
