@@ -109,13 +109,8 @@ static char *rec_key(const struct rec *r)
 
 /* ---- history ---- */
 
-struct hkey {
-	char *key;
-	size_t layer;
-};
-
 struct sg_apk_hist {
-	struct hkey *snap;  /* the DB of the latest layer that had one, sorted */
+	sg_hkey *snap;  /* the DB of the latest layer that had one, sorted */
 	size_t nsnap;
 	int failed;
 };
@@ -127,33 +122,17 @@ int sg_apk_hist_new(sg_apk_hist **out, sg_error *e)
 	return 0;
 }
 
-static void hkeys_free(struct hkey *k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(k[i].key);
-	free(k);
-}
-
 void sg_apk_hist_free(sg_apk_hist *h)
 {
 	if (!h)
 		return;
-	hkeys_free(h->snap, h->nsnap);
+	sg_hkeys_free(h->snap, h->nsnap);
 	free(h);
 }
 
-static int cmp_hkey(const void *a, const void *b)
+static const sg_hkey *hist_find(const sg_apk_hist *h, const char *key)
 {
-	return strcmp(((const struct hkey *)a)->key, ((const struct hkey *)b)->key);
-}
-
-static const struct hkey *hist_find(const sg_apk_hist *h, const char *key)
-{
-	struct hkey probe = { (char *)key, 0 };
-
-	return h->nsnap ? bsearch(&probe, h->snap, h->nsnap, sizeof(*h->snap), cmp_hkey) : NULL;
+	return sg_hkeys_find(h->snap, h->nsnap, key);
 }
 
 void sg_apk_hist_observe(void *arg, const char *path, size_t layer, const unsigned char *data,
@@ -161,8 +140,8 @@ void sg_apk_hist_observe(void *arg, const char *path, size_t layer, const unsign
 {
 	sg_apk_hist *h = arg;
 	const char *pos = (const char *)data, *end = pos + len;
-	struct hkey *k = NULL, *grown;
-	const struct hkey *old;
+	sg_hkey *k = NULL, *grown;
+	const sg_hkey *old;
 	struct rec r;
 	size_t n = 0, lineno = 0;
 
@@ -179,14 +158,13 @@ void sg_apk_hist_observe(void *arg, const char *path, size_t layer, const unsign
 		k[n].layer = (old = hist_find(h, k[n].key)) ? old->layer : layer;
 		n++;
 	}
-	if (n)
-		qsort(k, n, sizeof(*k), cmp_hkey);
-	hkeys_free(h->snap, h->nsnap);
+	sg_hkeys_sort(k, n);
+	sg_hkeys_free(h->snap, h->nsnap);
 	h->snap = k;
 	h->nsnap = n;
 	return;
 fail:
-	hkeys_free(k, n);
+	sg_hkeys_free(k, n);
 	h->failed = 1;
 }
 
@@ -236,28 +214,6 @@ static int files(sg_pkg *p, const struct rec *r)
 			break;
 	}
 	return 0;
-}
-
-static int cmp_pfile(const void *a, const void *b)
-{
-	return strcmp(((const sg_pfile *)a)->path, ((const sg_pfile *)b)->path);
-}
-
-static void files_finish(sg_pkg *p)
-{
-	size_t i, o = 0;
-
-	if (!p->nfiles)
-		return;
-	qsort(p->files, p->nfiles, sizeof(*p->files), cmp_pfile);
-	for (i = 1; i < p->nfiles; i++) {
-		if (!strcmp(p->files[o].path, p->files[i].path)) {
-			free(p->files[i].path);
-			continue;
-		}
-		p->files[++o] = p->files[i];
-	}
-	p->nfiles = o + 1;
 }
 
 /* L: kept whole when it is an expression or a known name; else, like syft, a
@@ -365,7 +321,7 @@ static int find_pkg(const sg_catalog *c, const sg_pkg *p)
 /* 0 added or skipped (with a warning), <0 out of memory. */
 static int package(const struct db *d, const struct rec *r)
 {
-	const struct hkey *k;
+	const sg_hkey *k;
 	sg_pkg p = { 0 };
 	char *l = NULL, *m = NULL, *key = NULL;
 	int oom = 0, err = SG_ERROR;
@@ -399,7 +355,7 @@ static int package(const struct db *d, const struct rec *r)
 	    (l && licence(&p.license, d, l) < 0) || sg_pkg_add_evidence(&p, d->path) < 0 ||
 	    files(&p, r) < 0 || make_purl(&p, d) < 0)
 		goto done;
-	files_finish(&p);
+	sg_pfiles_finish(p.files, &p.nfiles);
 	p.evidence_layer = p.introduced_layer = d->layer;
 	if (d->hist && !d->hist->failed) {
 		if (!(key = rec_key(r)))

@@ -110,15 +110,10 @@ static char *ent_key(const struct ent *ent)
 
 /* ---- history: which layer introduced a package version ---- */
 
-struct hkey {
-	char *key;
-	size_t layer;
-};
-
 struct sg_dpkg_hist {
-	struct hkey *snap;  /* the status file of the latest layer that had one, sorted */
+	sg_hkey *snap;  /* the status file of the latest layer that had one, sorted */
 	size_t nsnap;
-	struct hkey *seen;  /* status.d stanzas, first layer each was seen in */
+	sg_hkey *seen;  /* status.d stanzas, first layer each was seen in */
 	size_t nseen;
 	int failed;
 };
@@ -130,36 +125,21 @@ int sg_dpkg_hist_new(sg_dpkg_hist **out, sg_error *e)
 	return 0;
 }
 
-static void hkeys_free(struct hkey *k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(k[i].key);
-	free(k);
-}
-
 void sg_dpkg_hist_free(sg_dpkg_hist *h)
 {
 	if (!h)
 		return;
-	hkeys_free(h->snap, h->nsnap);
-	hkeys_free(h->seen, h->nseen);
+	sg_hkeys_free(h->snap, h->nsnap);
+	sg_hkeys_free(h->seen, h->nseen);
 	free(h);
 }
 
-static int cmp_hkey(const void *a, const void *b)
+static const sg_hkey *hist_find(const sg_hkey *k, size_t n, const char *key, int sorted)
 {
-	return strcmp(((const struct hkey *)a)->key, ((const struct hkey *)b)->key);
-}
-
-static const struct hkey *hist_find(const struct hkey *k, size_t n, const char *key, int sorted)
-{
-	struct hkey probe = { (char *)key, 0 };
 	size_t i;
 
 	if (sorted)
-		return n ? bsearch(&probe, k, n, sizeof(*k), cmp_hkey) : NULL;
+		return sg_hkeys_find(k, n, key);
 	for (i = 0; i < n; i++)
 		if (!strcmp(k[i].key, key))
 			return &k[i];
@@ -167,12 +147,12 @@ static const struct hkey *hist_find(const struct hkey *k, size_t n, const char *
 }
 
 /* The keys of the installed packages in one status text. */
-static int status_keys(struct hkey **out, size_t *n, const unsigned char *data, size_t len,
+static int status_keys(sg_hkey **out, size_t *n, const unsigned char *data, size_t len,
 		       size_t layer)
 {
 	const char *pos = (const char *)data, *end = pos + len, *why;
 	sg_d822_para p = { 0 };
-	struct hkey *k = NULL, *grown;
+	sg_hkey *k = NULL, *grown;
 	size_t nk = 0, lineno = 0;
 	struct ent ent;
 	int err = 0;
@@ -198,7 +178,7 @@ static int status_keys(struct hkey **out, size_t *n, const unsigned char *data, 
 	}
 	sg_d822_clear(&p);
 	if (err < 0) {
-		hkeys_free(k, nk);
+		sg_hkeys_free(k, nk);
 		return err;
 	}
 	*out = k;
@@ -210,8 +190,8 @@ void sg_dpkg_hist_observe(void *arg, const char *path, size_t layer, const unsig
 			  size_t len)
 {
 	sg_dpkg_hist *h = arg;
-	struct hkey *k = NULL, *grown;
-	const struct hkey *old;
+	sg_hkey *k = NULL, *grown;
+	const sg_hkey *old;
 	size_t n = 0, i;
 
 	if (h->failed)
@@ -224,9 +204,8 @@ void sg_dpkg_hist_observe(void *arg, const char *path, size_t layer, const unsig
 		for (i = 0; i < n; i++)
 			if ((old = hist_find(h->snap, h->nsnap, k[i].key, 1)))
 				k[i].layer = old->layer;
-		if (n)
-			qsort(k, n, sizeof(*k), cmp_hkey);
-		hkeys_free(h->snap, h->nsnap);
+		sg_hkeys_sort(k, n);
+		sg_hkeys_free(h->snap, h->nsnap);
 		h->snap = k;
 		h->nsnap = n;
 		return;
@@ -244,17 +223,17 @@ void sg_dpkg_hist_observe(void *arg, const char *path, size_t layer, const unsig
 		h->seen[h->nseen++] = k[i];
 		k[i].key = NULL;
 	}
-	hkeys_free(k, n);
+	sg_hkeys_free(k, n);
 	return;
 fail:
-	hkeys_free(k, n);
+	sg_hkeys_free(k, n);
 	h->failed = 1;
 }
 
 static size_t introduced(const sg_dpkg_hist *h, const struct ent *ent, int statusd,
 			 size_t fallback)
 {
-	const struct hkey *k;
+	const sg_hkey *k;
 	char *key;
 
 	if (!h || h->failed || !(key = ent_key(ent)))
@@ -374,32 +353,6 @@ static int parse_conffiles_field(struct files *f, const char *v)
 	return 0;
 }
 
-static int cmp_pfile(const void *a, const void *b)
-{
-	return strcmp(((const sg_pfile *)a)->path, ((const sg_pfile *)b)->path);
-}
-
-/* Sorts and merges repeats (keeping a known md5 and the conffile mark). */
-static void files_finish(struct files *f)
-{
-	size_t i, o = 0;
-
-	if (!f->n)
-		return;
-	qsort(f->v, f->n, sizeof(*f->v), cmp_pfile);
-	for (i = 1; i < f->n; i++) {
-		if (!strcmp(f->v[o].path, f->v[i].path)) {
-			if (!f->v[o].md5[0])
-				memcpy(f->v[o].md5, f->v[i].md5, sizeof(f->v[o].md5));
-			f->v[o].conffile |= f->v[i].conffile;
-			free(f->v[i].path);
-			continue;
-		}
-		f->v[++o] = f->v[i];
-	}
-	f->n = o + 1;
-}
-
 /* ---- the package ---- */
 
 struct db {
@@ -492,7 +445,7 @@ static int owned_files(sg_pkg *p, const struct db *d, const sg_d822_para *para)
 	}
 	if (!err && cf)
 		err = parse_conffiles_field(&f, cf);
-	files_finish(&f);
+	sg_pfiles_finish(f.v, &f.n);
 	p->files = f.v;
 	p->nfiles = f.n;
 	free(path);

@@ -232,28 +232,6 @@ static int parse_file_list(struct files *f, const char *dir, const char *text, s
 	return 0;
 }
 
-static int cmp_pfile(const void *a, const void *b)
-{
-	return strcmp(((const sg_pfile *)a)->path, ((const sg_pfile *)b)->path);
-}
-
-static void files_finish(struct files *f)
-{
-	size_t i, o = 0;
-
-	if (!f->n)
-		return;
-	qsort(f->v, f->n, sizeof(*f->v), cmp_pfile);
-	for (i = 1; i < f->n; i++) {
-		if (!strcmp(f->v[o].path, f->v[i].path)) {
-			free(f->v[i].path);
-			continue;
-		}
-		f->v[++o] = f->v[i];
-	}
-	f->n = o + 1;
-}
-
 /* ---- one distribution ---- */
 
 struct run {
@@ -439,7 +417,7 @@ static int owned_files(sg_pkg *p, struct run *r, const char *meta_path)
 	if ((err = parse_file_list(&f, dir, (const char *)data, len, csv)) < 0 ||
 	    (err = sg_pkg_add_evidence(p, list)) < 0)
 		goto done;
-	files_finish(&f);
+	sg_pfiles_finish(f.v, &f.n);
 done:
 	p->files = f.v;
 	p->nfiles = f.n;

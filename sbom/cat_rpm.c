@@ -152,15 +152,10 @@ done:
 
 /* ---- history ---- */
 
-struct hkey {
-	char *key;
-	size_t layer;
-};
-
 struct sg_rpm_hist {
-	struct hkey *snap;  /* the database of the latest layer that had one, sorted */
+	sg_hkey *snap;  /* the database of the latest layer that had one, sorted */
 	size_t nsnap;
-	struct hkey *next;  /* the one being read */
+	sg_hkey *next;  /* the one being read */
 	size_t nnext, cap;
 	int failed;
 };
@@ -172,34 +167,18 @@ int sg_rpm_hist_new(sg_rpm_hist **out, sg_error *e)
 	return 0;
 }
 
-static void hkeys_free(struct hkey *k, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(k[i].key);
-	free(k);
-}
-
 void sg_rpm_hist_free(sg_rpm_hist *h)
 {
 	if (!h)
 		return;
-	hkeys_free(h->snap, h->nsnap);
-	hkeys_free(h->next, h->nnext);
+	sg_hkeys_free(h->snap, h->nsnap);
+	sg_hkeys_free(h->next, h->nnext);
 	free(h);
 }
 
-static int cmp_hkey(const void *a, const void *b)
+static const sg_hkey *hist_find(const sg_rpm_hist *h, const char *key)
 {
-	return strcmp(((const struct hkey *)a)->key, ((const struct hkey *)b)->key);
-}
-
-static const struct hkey *hist_find(const sg_rpm_hist *h, const char *key)
-{
-	struct hkey probe = { (char *)key, 0 };
-
-	return h->nsnap ? bsearch(&probe, h->snap, h->nsnap, sizeof(*h->snap), cmp_hkey) : NULL;
+	return sg_hkeys_find(h->snap, h->nsnap, key);
 }
 
 /* "name\tarch\t[epoch:]version-release" */
@@ -222,8 +201,8 @@ static int hist_row(void *arg, const unsigned char *blob, size_t len, long long 
 {
 	struct hist_read *r = arg;
 	sg_rpm_hist *h = r->h;
-	const struct hkey *old;
-	struct hkey *grown;
+	const sg_hkey *old;
+	sg_hkey *grown;
 	sg_rpm_info info;
 	sg_error le = { 0 };
 	char *key;
@@ -271,12 +250,12 @@ void sg_rpm_hist_observe(void *arg, const char *path, size_t layer, const unsign
 		h->failed = 1;
 	} else if (!err) {
 		if (h->nnext)
-			qsort(h->next, h->nnext, sizeof(*h->next), cmp_hkey);
-		hkeys_free(h->snap, h->nsnap);
+			sg_hkeys_sort(h->next, h->nnext);
+		sg_hkeys_free(h->snap, h->nsnap);
 		h->snap = h->next;
 		h->nsnap = h->nnext;
 	} else {
-		hkeys_free(h->next, h->nnext); /* unreadable: the last good one stays */
+		sg_hkeys_free(h->next, h->nnext); /* unreadable: the last good one stays */
 	}
 	h->next = NULL;
 	h->nnext = h->cap = 0;
@@ -523,17 +502,12 @@ static int path_ok(const char *s)
 	}
 }
 
-static int cmp_pfile(const void *a, const void *b)
-{
-	return strcmp(((const sg_pfile *)a)->path, ((const sg_pfile *)b)->path);
-}
-
 /* Regular files only (rpm also lists its directories, symlinks and %ghost files, which are
  * no content of the package), sorted, each once; within the database's caps. */
 static int owned_files(sg_pkg *p, struct db *d, sg_rpm_info *i)
 {
 	sg_pfile *f;
-	size_t k, o;
+	size_t k;
 
 	if (!i->nfiles)
 		return 0;
@@ -562,17 +536,7 @@ static int owned_files(sg_pkg *p, struct db *d, sg_rpm_info *i)
 		d->nfiles++;
 		d->pathbytes += n;
 	}
-	if (!p->nfiles)
-		return 0;
-	qsort(p->files, p->nfiles, sizeof(*p->files), cmp_pfile);
-	for (k = 1, o = 0; k < p->nfiles; k++) {
-		if (!strcmp(p->files[o].path, p->files[k].path)) {
-			free(p->files[k].path);
-			continue;
-		}
-		p->files[++o] = p->files[k];
-	}
-	p->nfiles = o + 1;
+	sg_pfiles_finish(p->files, &p->nfiles);
 	return 0;
 }
 
@@ -621,7 +585,7 @@ static const char *invalid(const sg_rpm_info *i)
 
 static int fill(sg_pkg *p, struct db *d, sg_rpm_info *i)
 {
-	const struct hkey *k;
+	const sg_hkey *k;
 	char epoch[16] = "", *v = NULL, *key;
 	int oom = 0;
 

@@ -513,3 +513,61 @@ size_t sg_file_hist_layer(const sg_file_hist *h, const char *path, const unsigne
 		return fallback;
 	return s->since < fallback ? s->since : fallback;
 }
+
+/* ---- package-database history keys ---- */
+
+void sg_hkeys_free(sg_hkey *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(k[i].key);
+	free(k);
+}
+
+static int cmp_hkey(const void *a, const void *b)
+{
+	return strcmp(((const sg_hkey *)a)->key, ((const sg_hkey *)b)->key);
+}
+
+void sg_hkeys_sort(sg_hkey *k, size_t n)
+{
+	if (n)
+		qsort(k, n, sizeof(*k), cmp_hkey);
+}
+
+const sg_hkey *sg_hkeys_find(const sg_hkey *k, size_t n, const char *key)
+{
+	sg_hkey probe = { (char *)key, 0 };
+
+	return n ? bsearch(&probe, k, n, sizeof(*k), cmp_hkey) : NULL;
+}
+
+/* ---- a package's owned files ---- */
+
+static int cmp_pfile(const void *a, const void *b)
+{
+	return strcmp(((const sg_pfile *)a)->path, ((const sg_pfile *)b)->path);
+}
+
+void sg_pfiles_finish(sg_pfile *v, size_t *n)
+{
+	size_t i, o = 0;
+
+	if (!*n)
+		return;
+	qsort(v, *n, sizeof(*v), cmp_pfile);
+	for (i = 1; i < *n; i++) {
+		if (!strcmp(v[o].path, v[i].path)) {
+			if (!v[o].md5[0])
+				memcpy(v[o].md5, v[i].md5, sizeof(v[o].md5));
+			if (!v[o].sha256[0])
+				memcpy(v[o].sha256, v[i].sha256, sizeof(v[o].sha256));
+			v[o].conffile |= v[i].conffile;
+			free(v[i].path);
+			continue;
+		}
+		v[++o] = v[i];
+	}
+	*n = o + 1;
+}

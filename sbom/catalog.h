@@ -54,6 +54,10 @@ typedef struct sg_pfile {
 	sg_fseen *seen;  /* NULL: look the file up in the final filesystem */
 } sg_pfile;
 
+/* Sorts v by path and merges repeats into the first (an empty md5 or sha256 filled from a
+ * repeat, conffile if any was); *n becomes the count left. */
+void sg_pfiles_finish(sg_pfile *v, size_t *n);
+
 typedef struct sg_licref {
 	char *id;        /* "LicenseRef-..." */
 	char *name;      /* the name as written */
@@ -149,6 +153,17 @@ int sg_layers_add(sg_layers *l, sg_catalog *c, const sg_walker *w, struct sg_err
 /* c is the final view's catalog, finished: packages of earlier views that it does not have
  * are added to it (hidden), those it has lower its layers; then c is sorted again. */
 int sg_layers_merge(sg_layers *l, sg_catalog *c, struct sg_error *e);
+
+/* A package's key in a package database (as each cataloger spells it) and the layer that
+ * introduced it: the layer histories of dpkg, apk and rpm. */
+typedef struct sg_hkey {
+	char *key;
+	size_t layer;
+} sg_hkey;
+void sg_hkeys_free(sg_hkey *k, size_t n);
+void sg_hkeys_sort(sg_hkey *k, size_t n);
+/* key in k, sorted by sg_hkeys_sort; NULL if absent. */
+const sg_hkey *sg_hkeys_find(const sg_hkey *k, size_t n, const char *key);
 
 /* Which layer introduced a single-package evidence file (METADATA, package.json): the
  * first layer since which the file has had the same content, so a `chown -R` or a
