@@ -14,10 +14,12 @@ bench_cleanup() {
 trap bench_cleanup EXIT
 PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$WORK/registry"
+# As Debian's /etc/docker/registry/config.yml has it (an in-memory blob descriptor cache),
+# without the request log.
 cat > "$WORK/registry.yml" <<YML
 version: 0.1
 log: { level: error, accesslog: { disabled: true } }
-storage: { filesystem: { rootdirectory: $WORK/registry }, delete: { enabled: true } }
+storage: { cache: { blobdescriptor: inmemory }, filesystem: { rootdirectory: $WORK/registry }, delete: { enabled: true } }
 http: { addr: 127.0.0.1:$PORT }
 YML
 docker-registry serve "$WORK/registry.yml" > "$WORK/registry.log" 2>&1 &
