@@ -235,6 +235,28 @@ static int write_special(const char *path, const void *data, size_t len, sg_erro
 	return err;
 }
 
+/* Makes a rename or link into path's directory durable. Best effort: a file system that
+ * cannot sync a directory (EINVAL) has nothing more to offer. */
+static int sync_dir(const char *path, sg_error *e)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd, err = 0;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+		err = sg_err(e, SG_EIO, "%s: %s", path, strerror(errno));
+	close(fd);
+	return err;
+}
+
 int sg_write_file(const char *path, const void *data, size_t len, int mode, int excl, sg_error *e)
 {
 	char tmp[4096];
@@ -269,6 +291,8 @@ int sg_write_file(const char *path, const void *data, size_t len, int mode, int 
 	}
 done:
 	unlink(tmp);
+	if (!err)
+		err = sync_dir(path, e);
 	return err;
 }
 

@@ -43,7 +43,8 @@ int sg_read_file(sg_buf *b, const char *path, struct sg_error *e);
 /* The same, refusing anything but a regular file (no FIFO, device or directory): for files
  * in places others control, such as an OCI layout. */
 int sg_read_regular_file(sg_buf *b, const char *path, struct sg_error *e);
-/* Writes data to path atomically: temp file in the same directory + rename. mode applies.
+/* Writes data to path atomically and durably: temp file in the same directory, fsync,
+ * rename (or link), fsync of the directory. mode applies.
  * With excl, fails with SG_EEXISTS if path exists. Without, an existing device or FIFO
  * (/dev/null) is written in place instead. */
 int sg_write_file(const char *path, const void *data, size_t len, int mode, int excl,
