@@ -23,6 +23,7 @@ IMG="oci:$T/img:v1"
 
 # keyinfo.py gen TYPE PEM: writes a PKCS#8 PEM, prints NAME=HEX patterns of its secrets
 # keyinfo.py box KEYFILE PASSWORD: prints box=HEX, the scrypt key of a cosign key file
+# keyinfo.py open KEYFILE PASSWORD: decrypts it, prints the patterns of the key inside
 cat >"$T/keyinfo.py" <<'PY'
 import base64, hashlib, json, sys
 from cryptography.hazmat.primitives import serialization
@@ -56,7 +57,27 @@ else:
     p = f["kdf"]["params"]
     box = hashlib.scrypt(sys.argv[3].encode(), salt=base64.b64decode(f["kdf"]["salt"]),
                          n=p["N"], r=p["r"], p=p["p"], maxmem=1 << 30, dklen=32)
-    print("box=" + box.hex())
+    if sys.argv[1] == "box":
+        print("box=" + box.hex())
+        sys.exit(0)
+    # open: decrypt with libsodium's secretbox through ctypes (not sigil's code), then the
+    # patterns of the key inside, as for "gen"
+    import ctypes
+    na = ctypes.CDLL("libsodium.so.23")
+    c, nonce = base64.b64decode(f["ciphertext"]), base64.b64decode(f["cipher"]["nonce"])
+    m = ctypes.create_string_buffer(len(c) - 16)
+    assert na.sodium_init() >= 0
+    assert na.crypto_secretbox_open_easy(m, c, ctypes.c_ulonglong(len(c)), nonce, box) == 0
+    der = m.raw
+    k = serialization.load_der_private_key(der, None)
+    if isinstance(k, ec.EllipticCurvePrivateKey):
+        raw = k.private_numbers().private_value.to_bytes(32, "big")
+    else:
+        raw = k.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                              serialization.NoEncryption())
+    print(",".join(["scalar=" + raw.hex(), "lo=" + raw[:16].hex(), "hi=" + raw[16:].hex(),
+                    "reversed=" + raw[::-1].hex(), "der=" + der.hex(), "box=" + box.hex(),
+                    "password=" + sys.argv[3].encode().hex()]))
 PY
 
 # scanned NAME PATTERNS ARGS...: runs sigil ARGS under memscan, password on stdin; passes if
@@ -99,12 +120,41 @@ for kt in ec ed; do
 	cat "$T/out" "$T/err" >>"$ALL"
 done
 
+# generate-key-pair: the key is only known once written, so the scanner waits at exit for
+# the patterns, taken from the key file it wrote
+for alg in ecdsa-p256 ed25519; do
+	rm -f "$T/pats" "$T/scan" "$T/gen-$alg.key" "$T/gen-$alg.pub"
+	set +e
+	printf '%s' "$PW" | SIGIL_MEMSCAN_FROM="$T/pats" SIGIL_MEMSCAN_OUT="$T/scan" \
+		LD_PRELOAD="$MEMSCAN" "$SIGIL" generate-key-pair --algorithm "$alg" \
+		--output-key-prefix "$T/gen-$alg" >"$T/out" 2>"$T/err" &
+	gen=$!
+	for _ in $(seq 600); do [ -s "$T/gen-$alg.pub" ] && break; sleep 0.1; done
+	"$PY" "$T/keyinfo.py" open "$T/gen-$alg.key" "$PW" >"$T/pats.tmp" && mv "$T/pats.tmp" "$T/pats"
+	wait $gen
+	RC=$?
+	set -e
+	cat "$T/out" "$T/err" >>"$ALL"
+	if [ "$RC" -eq 0 ] && grep -q '^scalar absent' "$T/scan" && ! grep -q ' found ' "$T/scan" &&
+		grep -q '^scanned [1-9]' "$T/scan"; then
+		pass "$alg: generate-key-pair: $(grep -c ' absent ' "$T/scan") secrets absent from memory at exit"
+	else
+		fail "$alg: generate-key-pair: secrets left in memory ($(tr '\n' ' ' <"$T/scan" 2>/dev/null))"
+	fi
+	check "$alg: generate-key-pair writes the key file 0600" test "$(stat -c %a "$T/gen-$alg.key")" = 600
+done
+
 # the scanner itself finds a secret that is left in memory: the unencrypted PEM's key is
 # read by import-key-pair, but a plain `sigil` reading a file does not wipe what it read
 printf '%s' "$PW" | SIGIL_MEMSCAN="der=$(sed -n 's/.*der=\([0-9a-f]*\).*/\1/p' <<<"$pats"),password=$pwhex" \
 	SIGIL_MEMSCAN_OUT="$T/scan" LD_PRELOAD="$MEMSCAN" sh -c 'pw=$(cat); exec "$0" -c "import sys; x=open(sys.argv[1],\"rb\").read(); y=bytes.fromhex(sys.argv[2])" "$1" "$2"' \
 	"$PY" "$T/ed.pem" "$(sed -n 's/.*der=\([0-9a-f]*\).*/\1/p' <<<"$pats")" || true
 check "memscan sees a secret a process keeps (control)" grep -q '^der found' "$T/scan"
+rm -f "$T/scan"
+echo "der=$(sed -n 's/.*der=\([0-9a-f]*\).*/\1/p' <<<"$pats")" >"$T/pats"
+SIGIL_MEMSCAN_FROM="$T/pats" SIGIL_MEMSCAN_OUT="$T/scan" LD_PRELOAD="$MEMSCAN" "$PY" -c \
+	"import sys; y=bytes.fromhex(open(sys.argv[1]).read().strip()[4:])" "$T/pats" || true
+check "  and so it does with the patterns from a file (control)" grep -q '^der found' "$T/scan"
 
 # ---- nothing prints key bytes or the password ----
 export COSIGN_PASSWORD="$PW"
