@@ -6,6 +6,7 @@
 #include <string.h>
 #include "binpkg.h"
 #include "err.h"
+#include "fuzz_sbom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,12 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sg_error e = { 0, "" };
 	unsigned char *copy;
 
-	if (size > (4u << 20))
+	if (!(copy = fuzz_copy(data, size, 4u << 20)))
 		return 0;
-	/* an exact-size copy, so reads past the end are seen by the sanitizers */
-	if (!(copy = malloc(size ? size : 1)))
-		return 0;
-	memcpy(copy, data, size);
 	(void)sg_binpkg_kind(copy, size);
 	memset(&l, 0, sizeof(l));
 	sg_binpkg_go(&l, copy, size, &e);

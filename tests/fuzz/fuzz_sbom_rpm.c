@@ -10,6 +10,7 @@
 #include "catalog.h"
 #include "rpmhdr.h"
 #include "err.h"
+#include "fuzz_sbom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,12 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sg_error e = { 0, "" };
 	unsigned char *copy;
 
-	if (size > (4u << 20))
+	if (!(copy = fuzz_copy(data, size, 4u << 20)))
 		return 0;
-	/* an exact-size copy, so reads past the end are seen by the sanitizers */
-	if (!(copy = malloc(size ? size : 1)))
-		return 0;
-	memcpy(copy, data, size);
 	if (sg_rpm_info_read(&info, copy, size, SG_RPM_NO_FILES, &e) == 0)
 		sg_rpm_info_release(&info);
 	memset(&c, 0, sizeof(c));

@@ -7,10 +7,9 @@
 #include <string.h>
 #include <archive.h>
 #include <archive_entry.h>
-#include "walker.h"
 #include "catalog.h"
-#include "spdx.h"
 #include "err.h"
+#include "fuzz_sbom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,38 +50,13 @@ static unsigned char *layer(const uint8_t *data, size_t size, size_t *len)
 	return buf;
 }
 
-struct hists {
-	sg_dpkg_hist *dpkg;
-	sg_file_hist *files;
-};
-
-static void observe(void *arg, const char *path, size_t layer, const unsigned char *data,
-		    size_t len)
-{
-	struct hists *hs = arg;
-
-	sg_dpkg_hist_observe(hs->dpkg, path, layer, data, len);
-	sg_file_hist_observe(hs->files, path, layer, data, len);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char *layers[] = { "sha256:0000000000000000000000000000000000000000000000000000000000000000" };
-	sg_sbom_image img = { "fuzz", "localhost/fuzz", 1, "v1",
-			      "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-			      "linux", "amd64", NULL, layers, 1, 0 };
-	sg_buf out = SG_BUF_INIT(64u << 20);
-	sg_walk_opts o = { 0 };
-	sg_walker *w = NULL;
-	sg_dpkg_hist *h = NULL;
-	sg_file_hist *fh = NULL;
-	struct hists hs;
-	sg_catalog c = { 0 };
 	sg_licref *refs = NULL;
 	sg_error e = { 0 };
 	unsigned char *tar = NULL;
 	char *text = NULL, *expr = NULL;
-	size_t i, len = 0, nrefs = 0;
+	size_t len = 0, nrefs = 0;
 
 	if (size > (1u << 20))
 		return 0;
@@ -101,32 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(sg_person_from(text, &oom));
 		free(text);
 	}
-	if (!(tar = layer(data, size, &len)) || sg_dpkg_hist_new(&h, &e) < 0 ||
-	    sg_file_hist_new(&fh, &e) < 0)
-		goto done;
-	hs.dpkg = h;
-	hs.files = fh;
-	o.observe = observe;
-	o.observe_arg = &hs;
-	if (sg_walker_new(&w, &o, &e) < 0)
-		goto done;
-	for (i = 0; sg_os_wants[i]; i++)
-		if (sg_walker_want(w, sg_os_wants[i], 0, 0, &e) < 0)
-			goto done;
-	if (sg_dpkg_wants(w, &e) < 0 || sg_apk_wants(w, &e) < 0 || sg_python_wants(w, &e) < 0 ||
-	    sg_npm_wants(w, &e) < 0 || sg_walker_add_layer(w, tar, len, &e) < 0 ||
-	    sg_walker_finish(w, NULL, NULL, &e) < 0 || sg_cat_os(&c.os, w, NULL, NULL, &e) < 0 ||
-	    sg_cat_dpkg(&c, w, h, NULL, NULL, &e) < 0 || sg_cat_apk(&c, w, NULL, NULL, NULL, &e) < 0 ||
-	    sg_cat_python(&c, w, fh, NULL, NULL, &e) < 0 || sg_cat_npm(&c, w, fh, NULL, NULL, &e) < 0 ||
-	    sg_catalog_finish(&c, w, &e) < 0)
-		goto done;
-	sg_spdx_write(&out, &img, &c, w, "2000-01-01T00:00:00Z", &e);
-done:
+	if ((tar = layer(data, size, &len)))
+		fuzz_sbom_walk(tar, len, FUZZ_DPKG | FUZZ_APK | FUZZ_PYTHON | FUZZ_NPM | FUZZ_FINISH, 0);
 	free(tar);
-	sg_buf_release(&out);
-	sg_catalog_release(&c);
-	sg_walker_free(w);
-	sg_dpkg_hist_free(h);
-	sg_file_hist_free(fh);
 	return 0;
 }

@@ -5,179 +5,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
-#include <archive.h>
-#include <archive_entry.h>
-#include "walker.h"
-#include "catalog.h"
+#include "sbom_fixture.h"
 #include "buf.h"
 #include "err.h"
 
-static char data_dir[1024];
+/* The OS and dpkg catalogers alone, without sg_catalog_finish: the order checked is
+ * dpkg's own. */
+#define DPKG_CATS FX_DPKG
 
-/* ---- building layers from fixture directories ---- */
-
-typedef struct tarw {
-	struct archive *a;
-	unsigned char *buf;
-	size_t cap, used;
-} tarw;
-
-static void tar_open(tarw *t)
-{
-	t->cap = 8u << 20;
-	t->used = 0;
-	t->buf = malloc(t->cap);
-	t->a = archive_write_new();
-	assert_non_null(t->buf);
-	assert_int_equal(archive_write_set_format_pax_restricted(t->a), ARCHIVE_OK);
-	assert_int_equal(archive_write_add_filter_gzip(t->a), ARCHIVE_OK);
-	assert_int_equal(archive_write_open_memory(t->a, t->buf, t->cap, &t->used), ARCHIVE_OK);
-}
-
-static void tar_add(tarw *t, const char *name, char type, const void *data, size_t len)
-{
-	struct archive_entry *e = archive_entry_new();
-
-	archive_entry_set_pathname(e, name);
-	if (type == 'd') {
-		archive_entry_set_filetype(e, AE_IFDIR);
-		archive_entry_set_perm(e, 0755);
-	} else if (type == 'l') {
-		archive_entry_set_filetype(e, AE_IFLNK);
-		archive_entry_set_perm(e, 0777);
-		archive_entry_set_symlink(e, data);
-	} else {
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-	}
-	assert_int_equal(archive_write_header(t->a, e), ARCHIVE_OK);
-	if (type == 'f' && len)
-		assert_int_equal(archive_write_data(t->a, data, len), (la_ssize_t)len);
-	archive_entry_free(e);
-}
-
-static void tar_tree(tarw *t, const char *root, const char *rel)
-{
-	char path[2048], sub[1024], link[1024];
-	struct dirent *ent;
-	struct stat st;
-	DIR *d;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_non_null(d = opendir(path));
-	while ((ent = readdir(d))) {
-		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", ent->d_name);
-		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		assert_int_equal(lstat(path, &st), 0);
-		if (S_ISLNK(st.st_mode)) {
-			n = readlink(path, link, sizeof(link) - 1);
-			assert_true(n > 0);
-			link[n] = '\0';
-			tar_add(t, sub, 'l', link, 0);
-		} else if (S_ISDIR(st.st_mode)) {
-			tar_add(t, sub, 'd', NULL, 0);
-			tar_tree(t, root, sub);
-		} else {
-			sg_buf b = SG_BUF_INIT(1u << 20);
-			sg_error e = { 0 };
-
-			assert_int_equal(sg_read_file(&b, path, &e), 0);
-			tar_add(t, sub, 'f', b.data, b.len);
-			sg_buf_release(&b);
-		}
-	}
-	closedir(d);
-}
-
-static void tar_close(tarw *t)
-{
-	assert_int_equal(archive_write_close(t->a), ARCHIVE_OK);
-	archive_write_free(t->a);
-}
-
-/* ---- a walker with the catalogers' wants ---- */
-
-typedef struct fx {
-	sg_walker *w;
-	sg_dpkg_hist *hist;
-	sg_catalog c;
-	int warnings;
-	char warned[8192];
-} fx;
-
-static void on_warn(void *arg, const char *msg)
-{
-	fx *f = arg;
-	size_t n = strlen(f->warned);
-
-	f->warnings++;
-	snprintf(f->warned + n, sizeof(f->warned) - n, "%s\n", msg);
-}
-
-static fx *fx_new(void)
-{
-	fx *f = calloc(1, sizeof(*f));
-	sg_walk_opts o = { 0 };
-	sg_error e = { 0 };
-	size_t i;
-
-	assert_non_null(f);
-	assert_int_equal(sg_dpkg_hist_new(&f->hist, &e), 0);
-	o.warn = on_warn;
-	o.warn_arg = f;
-	o.observe = sg_dpkg_hist_observe;
-	o.observe_arg = f->hist;
-	assert_int_equal(sg_walker_new(&f->w, &o, &e), 0);
-	for (i = 0; sg_os_wants[i]; i++)
-		assert_int_equal(sg_walker_want(f->w, sg_os_wants[i], 0, 0, &e), 0);
-	assert_int_equal(sg_dpkg_wants(f->w, &e), 0);
-	return f;
-}
-
-static void fx_layer_dir(fx *f, const char *dir)
-{
-	char root[2048];
-	sg_error e = { 0 };
-	tarw t;
-
-	snprintf(root, sizeof(root), "%s/%s", data_dir, dir);
-	tar_open(&t);
-	tar_tree(&t, root, "");
-	tar_close(&t);
-	if (sg_walker_add_layer(f->w, t.buf, t.used, &e) < 0)
-		fail_msg("%s", e.msg);
-	free(t.buf);
-}
-
-static void fx_catalog(fx *f)
-{
-	sg_error e = { 0 };
-
-	assert_int_equal(sg_walker_finish(f->w, NULL, NULL, &e), 0);
-	if (sg_cat_os(&f->c.os, f->w, on_warn, f, &e) < 0 ||
-	    sg_cat_dpkg(&f->c, f->w, f->hist, on_warn, f, &e) < 0)
-		fail_msg("%s", e.msg);
-}
-
-static void fx_free(fx *f)
-{
-	sg_catalog_release(&f->c);
-	sg_walker_free(f->w);
-	sg_dpkg_hist_free(f->hist);
-	free(f);
-}
-
+/* The package of this name (and arch, unless NULL); NULL when there is none. */
 static const sg_pkg *find(const fx *f, const char *name, const char *arch)
 {
 	size_t i;
@@ -189,18 +29,6 @@ static const sg_pkg *find(const fx *f, const char *name, const char *arch)
 	return NULL;
 }
 
-static char *files_joined(const sg_pkg *p)
-{
-	static char out[4096];
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < p->nfiles; i++)
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s%s", i ? " " : "",
-			 p->files[i].path, p->files[i].conffile ? "(c)" : "");
-	return out;
-}
-
 /* ---- licences on their own ---- */
 
 static char *licence_of(const char *rel, sg_licref **refs, size_t *nrefs)
@@ -210,7 +38,7 @@ static char *licence_of(const char *rel, sg_licref **refs, size_t *nrefs)
 	sg_error e = { 0 };
 	char *expr = NULL;
 
-	snprintf(path, sizeof(path), "%s/%s", data_dir, rel);
+	fx_data_path(path, sizeof(path), rel);
 	assert_int_equal(sg_read_file(&b, path, &e), 0);
 	assert_int_equal(sg_license_from_copyright(&expr, refs, nrefs, (const char *)b.data, b.len,
 						   &e), 0);
@@ -330,7 +158,7 @@ static void test_licence_odd_input(void **state)
 
 static void test_os(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(DPKG_CATS);
 	char *distro;
 
 	(void)state;
@@ -352,7 +180,7 @@ static void test_os(void **state)
 
 static void test_dpkg_packages(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(DPKG_CATS);
 	const sg_pkg *p;
 	char names[1024] = "";
 	size_t i;
@@ -385,7 +213,7 @@ static void test_dpkg_packages(void **state)
 	assert_string_equal(p->source, "glibc");
 	assert_null(p->source_version);
 	assert_null(p->license); /* no copyright file */
-	assert_string_equal(files_joined(p), "etc/ld.so.conf.d/x86_64-linux-gnu.conf(c) "
+	assert_string_equal(fx_files(p), "etc/ld.so.conf.d/x86_64-linux-gnu.conf(c) "
 					     "lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "
 					     "lib/x86_64-linux-gnu/libanl.so.1");
 	assert_string_equal(p->files[1].md5, "108877c29ef6a482337ddc42ea8b0985");
@@ -394,7 +222,7 @@ static void test_dpkg_packages(void **state)
 	assert_string_equal(p->evidence[1], "var/lib/dpkg/info/libc6:amd64.md5sums");
 
 	p = find(f, "libc6", "i386");
-	assert_string_equal(files_joined(p), "lib/i386-linux-gnu/libc.so.6");
+	assert_string_equal(fx_files(p), "lib/i386-linux-gnu/libc.so.6");
 
 	/* epoch kept in the version, ':' not encoded (purl spec) */
 	p = find(f, "zlib1g", NULL);
@@ -413,7 +241,7 @@ static void test_dpkg_packages(void **state)
 
 	/* conffiles: the info file (with a flag before the path) and the status field */
 	p = find(f, "netbase", NULL);
-	assert_string_equal(files_joined(p), "etc/ethertypes(c) etc/old.conf(c) etc/protocols(c) "
+	assert_string_equal(fx_files(p), "etc/ethertypes(c) etc/old.conf(c) etc/protocols(c) "
 					     "etc/rpc(c) usr/share/doc/netbase/changelog.gz "
 					     "usr/share/doc/netbase/copyright");
 	assert_string_equal(p->files[2].md5, "bb9c019d6524e913fd72441d58b68216");
@@ -423,7 +251,7 @@ static void test_dpkg_packages(void **state)
 	/* distroless status.d: no Status field, md5sums beside it */
 	p = find(f, "tzdata", NULL);
 	assert_string_equal(p->evidence[0], "var/lib/dpkg/status.d/tzdata");
-	assert_string_equal(files_joined(p), "usr/share/zoneinfo/Europe/Paris usr/share/zoneinfo/UTC");
+	assert_string_equal(fx_files(p), "usr/share/zoneinfo/Europe/Paris usr/share/zoneinfo/UTC");
 	assert_string_equal(p->license, "LicenseRef-public-domain");
 
 	p = find(f, "loose", NULL);
@@ -445,27 +273,20 @@ static void test_introduced(void **state)
 		"Package: a\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n\n"
 		"Package: b\nStatus: install ok installed\nArchitecture: all\nVersion: 2\n\n"
 		"Package: c\nStatus: install ok installed\nArchitecture: all\nVersion: 1\n";
-	fx *f = fx_new();
-	sg_error e = { 0 };
+	fx *f = fx_new(DPKG_CATS);
 	const sg_pkg *p;
-	tarw t;
+	fx_tar t;
 
 	(void)state;
-	tar_open(&t);
-	tar_add(&t, "var/lib/dpkg/status", 'f', s0, strlen(s0));
-	tar_close(&t);
-	assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
-	free(t.buf);
-	tar_open(&t);
-	tar_add(&t, "etc/unrelated", 'f', "x", 1);
-	tar_close(&t);
-	assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
-	free(t.buf);
-	tar_open(&t);
-	tar_add(&t, "var/lib/dpkg/status", 'f', s1, strlen(s1));
-	tar_close(&t);
-	assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
-	free(t.buf);
+	fx_open(f, &t);
+	fx_put(&t, "var/lib/dpkg/status", s0, strlen(s0));
+	fx_add(f, &t);
+	fx_open(f, &t);
+	fx_put(&t, "etc/unrelated", "x", 1);
+	fx_add(f, &t);
+	fx_open(f, &t);
+	fx_put(&t, "var/lib/dpkg/status", s1, strlen(s1));
+	fx_add(f, &t);
 	fx_catalog(f);
 	assert_int_equal(f->c.npkgs, 3);
 	assert_false(f->c.os.found);
@@ -497,16 +318,13 @@ static void test_os_fallbacks(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fx *f = fx_new();
-		sg_error e = { 0 };
+		fx *f = fx_new(DPKG_CATS);
 		char *distro;
-		tarw t;
+		fx_tar t;
 
-		tar_open(&t);
-		tar_add(&t, cases[i].path, 'f', cases[i].content, strlen(cases[i].content));
-		tar_close(&t);
-		assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
-		free(t.buf);
+		fx_open(f, &t);
+		fx_put(&t, cases[i].path, cases[i].content, strlen(cases[i].content));
+		fx_add(f, &t);
 		fx_catalog(f);
 		if (!cases[i].id) {
 			assert_false(f->c.os.found);
@@ -528,17 +346,14 @@ static void test_os_without_id(void **state)
 {
 	static const char etc[] = "NAME=nameless\nVERSION_ID=1\n";
 	static const char usr[] = "ID=debian\nVERSION_ID=12\n";
-	fx *f = fx_new();
-	sg_error e = { 0 };
-	tarw t;
+	fx *f = fx_new(DPKG_CATS);
+	fx_tar t;
 
 	(void)state;
-	tar_open(&t);
-	tar_add(&t, "etc/os-release", 'f', etc, strlen(etc));
-	tar_add(&t, "usr/lib/os-release", 'f', usr, strlen(usr));
-	tar_close(&t);
-	assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
-	free(t.buf);
+	fx_open(f, &t);
+	fx_put(&t, "etc/os-release", etc, strlen(etc));
+	fx_put(&t, "usr/lib/os-release", usr, strlen(usr));
+	fx_add(f, &t);
 	fx_catalog(f);
 	assert_true(f->c.os.found);
 	assert_null(f->c.os.name);
@@ -554,17 +369,14 @@ static void test_garbage_status(void **state)
 		"Package: ok\nVersion: 1.0\nArchitecture: amd64\nDescription: first\n second\n"
 		"Package: dup-field\n" /* no blank line: same stanza, a repeated field */
 		"\n\n   \n\t\nPackage: last\nVersion: 2\nStatus: install ok installed"; /* no EOL */
-	fx *f = fx_new();
-	sg_error e = { 0 };
-	tarw t;
+	fx *f = fx_new(DPKG_CATS);
+	fx_tar t;
 
 	(void)state;
-	tar_open(&t);
-	tar_add(&t, "var/lib/dpkg/status", 'f', junk, sizeof(junk) - 1);
-	tar_add(&t, "var/lib/dpkg/status.d/empty", 'f', "", 0);
-	tar_close(&t);
-	assert_int_equal(sg_walker_add_layer(f->w, t.buf, t.used, &e), 0);
-	free(t.buf);
+	fx_open(f, &t);
+	fx_put(&t, "var/lib/dpkg/status", junk, sizeof(junk) - 1);
+	fx_put(&t, "var/lib/dpkg/status.d/empty", "", 0);
+	fx_add(f, &t);
 	fx_catalog(f);
 	assert_int_equal(f->c.npkgs, 2);
 	assert_string_equal(f->c.pkgs[0].name, "last");
@@ -586,7 +398,6 @@ static void test_purl_escape(void **state)
 
 int main(void)
 {
-	const char *d = getenv("SIGIL_TEST_DATA");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spdx_names),
 		cmocka_unit_test(test_licences_real),
@@ -601,6 +412,5 @@ int main(void)
 		cmocka_unit_test(test_purl_escape),
 	};
 
-	snprintf(data_dir, sizeof(data_dir), "%s/sbom", d ? d : "tests/data");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

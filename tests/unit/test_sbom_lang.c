@@ -7,249 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
-#include <archive.h>
-#include <archive_entry.h>
-#include "walker.h"
-#include "catalog.h"
+#include "sbom_fixture.h"
 #include "spdx.h"
 #include "buf.h"
 #include "err.h"
 
-static char data_dir[1024];
-
-/* ---- building layers ---- */
-
-typedef struct tarw {
-	struct archive *a;
-	unsigned char *buf;
-	size_t cap, used;
-} tarw;
-
-static void tar_open(tarw *t)
-{
-	t->cap = 16u << 20;
-	t->used = 0;
-	t->buf = malloc(t->cap);
-	t->a = archive_write_new();
-	assert_non_null(t->buf);
-	assert_int_equal(archive_write_set_format_pax_restricted(t->a), ARCHIVE_OK);
-	assert_int_equal(archive_write_add_filter_gzip(t->a), ARCHIVE_OK);
-	assert_int_equal(archive_write_open_memory(t->a, t->buf, t->cap, &t->used), ARCHIVE_OK);
-}
-
-static void tar_add(tarw *t, const char *name, char type, const void *data, size_t len)
-{
-	struct archive_entry *e = archive_entry_new();
-
-	archive_entry_set_pathname(e, name);
-	if (type == 'd') {
-		archive_entry_set_filetype(e, AE_IFDIR);
-		archive_entry_set_perm(e, 0755);
-	} else if (type == 'l') {
-		archive_entry_set_filetype(e, AE_IFLNK);
-		archive_entry_set_perm(e, 0777);
-		archive_entry_set_symlink(e, data);
-	} else {
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-	}
-	assert_int_equal(archive_write_header(t->a, e), ARCHIVE_OK);
-	if (type == 'f' && len)
-		assert_int_equal(archive_write_data(t->a, data, len), (la_ssize_t)len);
-	archive_entry_free(e);
-}
-
-static void tar_str(tarw *t, const char *name, const char *s)
-{
-	tar_add(t, name, 'f', s, strlen(s));
-}
-
-static void tar_tree(tarw *t, const char *root, const char *rel)
-{
-	char path[2048], sub[1024], link[1024];
-	struct dirent *ent;
-	struct stat st;
-	DIR *d;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_non_null(d = opendir(path));
-	while ((ent = readdir(d))) {
-		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", ent->d_name);
-		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		assert_int_equal(lstat(path, &st), 0);
-		if (S_ISLNK(st.st_mode)) {
-			n = readlink(path, link, sizeof(link) - 1);
-			assert_true(n > 0);
-			link[n] = '\0';
-			tar_add(t, sub, 'l', link, 0);
-		} else if (S_ISDIR(st.st_mode)) {
-			tar_add(t, sub, 'd', NULL, 0);
-			tar_tree(t, root, sub);
-		} else {
-			sg_buf b = SG_BUF_INIT(1u << 20);
-			sg_error e = { 0 };
-
-			assert_int_equal(sg_read_file(&b, path, &e), 0);
-			tar_add(t, sub, 'f', b.data, b.len);
-			sg_buf_release(&b);
-		}
-	}
-	closedir(d);
-}
-
-static void tar_close(tarw *t)
-{
-	assert_int_equal(archive_write_close(t->a), ARCHIVE_OK);
-	archive_write_free(t->a);
-}
-
-/* ---- a walker with every cataloger's wants ---- */
-
-typedef struct fx {
-	sg_walker *w;
-	sg_dpkg_hist *dpkg;
-	sg_apk_hist *apk;
-	sg_file_hist *files;
-	sg_catalog c;
-	int warnings;
-	char warned[16384];
-} fx;
-
-static void on_warn(void *arg, const char *msg)
-{
-	fx *f = arg;
-	size_t n = strlen(f->warned);
-
-	f->warnings++;
-	snprintf(f->warned + n, sizeof(f->warned) - n, "%s\n", msg);
-}
-
-static void observe(void *arg, const char *path, size_t layer, const unsigned char *data,
-		    size_t len)
-{
-	fx *f = arg;
-
-	sg_dpkg_hist_observe(f->dpkg, path, layer, data, len);
-	sg_apk_hist_observe(f->apk, path, layer, data, len);
-	sg_file_hist_observe(f->files, path, layer, data, len);
-}
-
-static fx *fx_new(void)
-{
-	fx *f = calloc(1, sizeof(*f));
-	sg_walk_opts o = { 0 };
-	sg_error e = { 0 };
-	size_t i;
-
-	assert_non_null(f);
-	assert_int_equal(sg_dpkg_hist_new(&f->dpkg, &e), 0);
-	assert_int_equal(sg_apk_hist_new(&f->apk, &e), 0);
-	assert_int_equal(sg_file_hist_new(&f->files, &e), 0);
-	o.warn = on_warn;
-	o.warn_arg = f;
-	o.observe = observe;
-	o.observe_arg = f;
-	assert_int_equal(sg_walker_new(&f->w, &o, &e), 0);
-	for (i = 0; sg_os_wants[i]; i++)
-		assert_int_equal(sg_walker_want(f->w, sg_os_wants[i], 0, 0, &e), 0);
-	assert_int_equal(sg_dpkg_wants(f->w, &e), 0);
-	assert_int_equal(sg_apk_wants(f->w, &e), 0);
-	assert_int_equal(sg_python_wants(f->w, &e), 0);
-	assert_int_equal(sg_npm_wants(f->w, &e), 0);
-	return f;
-}
-
-static void fx_add(fx *f, tarw *t)
-{
-	sg_error e = { 0 };
-
-	tar_close(t);
-	if (sg_walker_add_layer(f->w, t->buf, t->used, &e) < 0)
-		fail_msg("%s", e.msg);
-	free(t->buf);
-}
-
-static void fx_layer_dir(fx *f, const char *dir)
-{
-	char root[2048];
-	tarw t;
-
-	snprintf(root, sizeof(root), "%s/%s", data_dir, dir);
-	tar_open(&t);
-	tar_tree(&t, root, "");
-	fx_add(f, &t);
-}
-
-static void fx_catalog(fx *f)
-{
-	sg_error e = { 0 };
-
-	assert_int_equal(sg_walker_finish(f->w, NULL, NULL, &e), 0);
-	if (sg_cat_os(&f->c.os, f->w, on_warn, f, &e) < 0 ||
-	    sg_cat_dpkg(&f->c, f->w, f->dpkg, on_warn, f, &e) < 0 ||
-	    sg_cat_apk(&f->c, f->w, f->apk, on_warn, f, &e) < 0 ||
-	    sg_cat_python(&f->c, f->w, f->files, on_warn, f, &e) < 0 ||
-	    sg_cat_npm(&f->c, f->w, f->files, on_warn, f, &e) < 0 ||
-	    sg_catalog_finish(&f->c, f->w, &e) < 0)
-		fail_msg("%s", e.msg);
-}
-
-static void fx_free(fx *f)
-{
-	sg_catalog_release(&f->c);
-	sg_walker_free(f->w);
-	sg_dpkg_hist_free(f->dpkg);
-	sg_apk_hist_free(f->apk);
-	sg_file_hist_free(f->files);
-	free(f);
-}
-
-static const sg_pkg *find(const fx *f, const char *type, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < f->c.npkgs; i++)
-		if (!strcmp(f->c.pkgs[i].type, type) && !strcmp(f->c.pkgs[i].name, name))
-			return &f->c.pkgs[i];
-	fail_msg("no %s package %s", type, name);
-	return NULL;
-}
-
-static char *list(const fx *f, const char *type)
-{
-	static char out[4096];
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < f->c.npkgs; i++)
-		if (!strcmp(f->c.pkgs[i].type, type))
-			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s=%s",
-				 out[0] ? " " : "", f->c.pkgs[i].name, f->c.pkgs[i].version);
-	return out;
-}
-
-static char *files_joined(const sg_pkg *p)
-{
-	static char out[4096];
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < p->nfiles; i++)
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
-			 p->files[i].path);
-	return out;
-}
+/* Every cataloger a language package meets (dpkg and apk own some), owners linked. */
+#define LANG_CATS (FX_DPKG | FX_APK | FX_PYTHON | FX_NPM | FX_FINISH)
 
 static const char *owner_name(const fx *f, const sg_pkg *p)
 {
@@ -260,7 +28,7 @@ static const char *owner_name(const fx *f, const sg_pkg *p)
 
 static void test_walker_anydepth(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	sg_error e = { 0 };
 	char **paths = NULL, joined[2048] = "";
 	size_t n = 0, i;
@@ -307,14 +75,14 @@ static void test_walker_anydepth(void **state)
 
 static void test_python(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	const sg_pkg *p;
 
 	(void)state;
 	fx_layer_dir(f, "lang");
 	fx_catalog(f);
 	/* Python (the interpreter's egg-info) is skipped; garbage and nover are not packages */
-	assert_string_equal(list(f, "python"), "Flask-SQLAlchemy=3.1.1 attrs=23.1.0 "
+	assert_string_equal(fx_list(f, "python"), "Flask-SQLAlchemy=3.1.1 attrs=23.1.0 "
 					       "cryptography=42.0.5 distro-info=1.5+deb12u1 "
 					       "requests=2.31.0 six=1.16.0 zope.interface=6.1");
 	assert_non_null(strstr(f->warned, "python: usr/local/lib/python3.11/site-packages/"
@@ -323,14 +91,14 @@ static void test_python(void **state)
 					  "nover-1.0.dist-info/METADATA (layer 0): no Name or Version "
 					  "header; skipped"));
 
-	p = find(f, "python", "requests");
+	p = fx_find(f, "python", "requests");
 	assert_string_equal(p->purl, "pkg:pypi/requests@2.31.0");
 	assert_string_equal(p->license, "Apache-2.0"); /* "Apache 2.0", not the body's GPL */
 	assert_string_equal(p->supplier, "Person: Kenneth Reitz (me@kennethreitz.org)");
 	assert_string_equal(p->description, "Python HTTP for Humans.");
 	assert_null(p->arch);
 	/* RECORD: relative to site-packages, quoted CSV, "../" resolved, escapes dropped */
-	assert_string_equal(files_joined(p),
+	assert_string_equal(fx_files(p),
 			    "usr/local/bin/normalizer "
 			    "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/INSTALLER "
 			    "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA "
@@ -346,25 +114,25 @@ static void test_python(void **state)
 	assert_int_equal(p->owner, 0);
 
 	/* PEP 503: lower case, "._-" runs as one '-' */
-	p = find(f, "python", "Flask-SQLAlchemy");
+	p = fx_find(f, "python", "Flask-SQLAlchemy");
 	assert_string_equal(p->purl, "pkg:pypi/flask-sqlalchemy@3.1.1");
 	assert_string_equal(p->license, "LicenseRef-BSD-License"); /* an ambiguous classifier */
 	assert_string_equal(p->supplier, "Person: Pallets (contact@palletsprojects.com)");
-	p = find(f, "python", "zope.interface");
+	p = fx_find(f, "python", "zope.interface");
 	assert_string_equal(p->purl, "pkg:pypi/zope-interface@6.1");
 	assert_string_equal(p->license, "ZPL-2.1");
-	p = find(f, "python", "distro-info");
+	p = fx_find(f, "python", "distro-info");
 	assert_string_equal(p->purl, "pkg:pypi/distro-info@1.5%2Bdeb12u1");
 	assert_string_equal(p->license, "ISC");
 	assert_string_equal(p->supplier, "Person: Benjamin Drung (bdrung@debian.org)");
 	assert_int_equal(p->nfiles, 0);
 	/* License-Expression first, normalised */
-	p = find(f, "python", "cryptography");
+	p = fx_find(f, "python", "cryptography");
 	assert_string_equal(p->license, "Apache-2.0 OR BSD-3-Clause");
 	assert_string_equal(p->supplier, "Person: The Python Cryptographic Authority and "
 					 "individual contributors (cryptography-dev@python.org)");
 	/* classifiers only: mapped, repeats dropped, joined with AND */
-	p = find(f, "python", "attrs");
+	p = fx_find(f, "python", "attrs");
 	assert_string_equal(p->license, "MIT AND ISC");
 	assert_string_equal(p->supplier, "Person: Hynek Schlawack (hs@ox.cx)");
 	fx_free(f);
@@ -374,7 +142,7 @@ static void test_python(void **state)
 
 static void test_npm(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	const sg_pkg *p;
 
 	(void)state;
@@ -382,7 +150,7 @@ static void test_npm(void **state)
 	fx_catalog(f);
 	/* noversion (no version: not a package) is skipped without a word; broken and dup
 	 * (bad JSON) with one */
-	assert_string_equal(list(f, "npm"), "@babel/core=7.23.2 dep=1.0.0-beta.1+build.5 "
+	assert_string_equal(fx_list(f, "npm"), "@babel/core=7.23.2 dep=1.0.0-beta.1+build.5 "
 					    "expr=3.0.0 legacy=1.0.0 lodash=4.17.21 ms=2.1.3 "
 					    "nested=0.0.1 unl=1.0.0");
 	assert_non_null(strstr(f->warned, "npm: app/node_modules/broken/package.json (layer 0): "
@@ -392,26 +160,26 @@ static void test_npm(void **state)
 	assert_null(strstr(f->warned, "noversion"));
 	assert_null(strstr(f->warned, "fp/package.json"));
 
-	p = find(f, "npm", "@babel/core");
+	p = fx_find(f, "npm", "@babel/core");
 	assert_string_equal(p->purl, "pkg:npm/%40babel/core@7.23.2");
 	assert_string_equal(p->license, "MIT");
 	assert_string_equal(p->supplier, "Person: The Babel Team");
 	assert_string_equal(p->evidence[0], "app/node_modules/@babel/core/package.json");
-	p = find(f, "npm", "lodash");
+	p = fx_find(f, "npm", "lodash");
 	assert_string_equal(p->purl, "pkg:npm/lodash@4.17.21");
 	assert_string_equal(p->supplier, "Person: John-David Dalton (john.david.dalton@gmail.com)");
 	assert_string_equal(p->description, "Lodash modular utilities.");
-	p = find(f, "npm", "dep"); /* nested node_modules; the legacy {type, url} licence */
+	p = fx_find(f, "npm", "dep"); /* nested node_modules; the legacy {type, url} licence */
 	assert_string_equal(p->purl, "pkg:npm/dep@1.0.0-beta.1%2Bbuild.5");
 	assert_string_equal(p->license, "BSD-3-Clause");
-	p = find(f, "npm", "nested"); /* legacy licenses[] */
+	p = fx_find(f, "npm", "nested"); /* legacy licenses[] */
 	assert_string_equal(p->license, "MIT AND Apache-2.0");
 	assert_string_equal(p->supplier, "Person: N (n@example.org)");
-	p = find(f, "npm", "legacy");
+	p = fx_find(f, "npm", "legacy");
 	assert_string_equal(p->license, "(GPL-2.0-or-later OR MIT) AND ISC");
-	p = find(f, "npm", "expr");
+	p = fx_find(f, "npm", "expr");
 	assert_string_equal(p->license, "MIT OR Apache-2.0");
-	p = find(f, "npm", "unl"); /* npm's UNLICENSED is not the Unlicense */
+	p = fx_find(f, "npm", "unl"); /* npm's UNLICENSED is not the Unlicense */
 	assert_string_equal(p->license, "LicenseRef-UNLICENSED");
 	fx_free(f);
 }
@@ -420,7 +188,7 @@ static void test_npm(void **state)
 
 static void test_owners(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	const sg_pkg *p;
 	sg_sbom_image img = { "oci:x:v1", "localhost/x", 1, "v1",
 			      "sha256:1111111111111111111111111111111111111111111111111111111111111111",
@@ -435,17 +203,17 @@ static void test_owners(void **state)
 	img.nlayers = 1;
 	fx_layer_dir(f, "lang");
 	fx_catalog(f);
-	assert_string_equal(list(f, "deb"), "node-ms=2.1.3+~cs0.7.31-3 python3-six=1.16.0-4");
-	p = find(f, "python", "six");
+	assert_string_equal(fx_list(f, "deb"), "node-ms=2.1.3+~cs0.7.31-3 python3-six=1.16.0-4");
+	p = fx_find(f, "python", "six");
 	assert_string_equal(owner_name(f, p), "python3-six");
 	assert_string_equal(p->evidence[0],
 			    "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO");
 	assert_string_equal(p->license, "MIT");
-	p = find(f, "npm", "ms");
+	p = fx_find(f, "npm", "ms");
 	assert_string_equal(owner_name(f, p), "node-ms");
 	assert_string_equal(p->evidence[0], "usr/share/nodejs/ms/package.json");
-	assert_null(owner_name(f, find(f, "npm", "lodash")));
-	assert_null(owner_name(f, find(f, "python", "distro-info")));
+	assert_null(owner_name(f, fx_find(f, "npm", "lodash")));
+	assert_null(owner_name(f, fx_find(f, "python", "distro-info")));
 
 	/* SPDX: the owner CONTAINS it, the image does not list it again, its comment says so */
 	assert_int_equal(sg_spdx_write(&out, &img, &f->c, f->w, "2000-01-01T00:00:00Z", &e), 0);
@@ -477,39 +245,39 @@ static void test_owners(void **state)
 static void test_layers(void **state)
 {
 	static const char lodash5[] = "{\"name\":\"lodash\",\"version\":\"5.0.0\",\"license\":\"MIT\"}";
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	char path[2048];
 	sg_buf b = SG_BUF_INIT(1u << 20);
 	sg_error e = { 0 };
 	const sg_pkg *p;
-	tarw t;
+	fx_tar t;
 
 	(void)state;
 	fx_layer_dir(f, "lang");
 	/* layer 1: requests' METADATA rewritten with the same bytes (a chown -R), lodash
 	 * upgraded, ms's package.json deleted */
-	snprintf(path, sizeof(path), "%s/lang/usr/local/lib/python3.11/site-packages/"
-		 "requests-2.31.0.dist-info/METADATA", data_dir);
+	fx_data_path(path, sizeof(path), "lang/usr/local/lib/python3.11/site-packages/"
+		     "requests-2.31.0.dist-info/METADATA");
 	assert_int_equal(sg_read_file(&b, path, &e), 0);
-	tar_open(&t);
-	tar_add(&t, "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
-		'f', b.data, b.len);
-	tar_add(&t, "app/node_modules/lodash/package.json", 'f', lodash5, strlen(lodash5));
-	tar_str(&t, "usr/share/nodejs/ms/.wh.package.json", "");
+	fx_open(f, &t);
+	fx_put(&t, "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
+	       b.data, b.len);
+	fx_put(&t, "app/node_modules/lodash/package.json", lodash5, strlen(lodash5));
+	fx_put_str(&t, "usr/share/nodejs/ms/.wh.package.json", "");
 	fx_add(f, &t);
 	sg_buf_release(&b);
 	fx_catalog(f);
-	p = find(f, "python", "requests");
+	p = fx_find(f, "python", "requests");
 	assert_int_equal(p->evidence_layer, 1);
 	assert_int_equal(p->introduced_layer, 0);
-	p = find(f, "npm", "lodash");
+	p = fx_find(f, "npm", "lodash");
 	assert_string_equal(p->version, "5.0.0");
 	assert_int_equal(p->evidence_layer, 1);
 	assert_int_equal(p->introduced_layer, 1);
-	p = find(f, "npm", "@babel/core");
+	p = fx_find(f, "npm", "@babel/core");
 	assert_int_equal(p->evidence_layer, 0);
 	assert_int_equal(p->introduced_layer, 0);
-	assert_string_equal(list(f, "npm"), "@babel/core=7.23.2 dep=1.0.0-beta.1+build.5 "
+	assert_string_equal(fx_list(f, "npm"), "@babel/core=7.23.2 dep=1.0.0-beta.1+build.5 "
 					    "expr=3.0.0 legacy=1.0.0 lodash=5.0.0 nested=0.0.1 unl=1.0.0");
 	fx_free(f);
 }
@@ -518,10 +286,10 @@ static void test_layers(void **state)
 
 static void test_caps_and_junk(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	size_t big = SG_NPM_PACKAGE_JSON_MAX + 1, i;
 	char *json = malloc(big), junk[4096];
-	tarw t;
+	fx_tar t;
 
 	(void)state;
 	assert_non_null(json);
@@ -529,19 +297,19 @@ static void test_caps_and_junk(void **state)
 	memcpy(json, "{\"name\":\"big\",\"version\":\"1.0.0\"}", 33);
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = (char)(i * 131 + 7);
-	tar_open(&t);
-	tar_add(&t, "x/node_modules/big/package.json", 'f', json, big);
-	tar_add(&t, "x/node_modules/junk/package.json", 'f', junk, sizeof(junk));
-	tar_str(&t, "x/node_modules/arr/package.json", "[1,2]");
-	tar_str(&t, "x/node_modules/num/package.json", "{\"name\":1,\"version\":\"1\"}");
-	tar_str(&t, "x/node_modules/sp/package.json", "{\"name\":\"a b\",\"version\":\"1\"}");
-	tar_str(&t, "x/node_modules/deep/package.json", "{\"name\":\"deep\",\"version\":\"1\","
+	fx_open(f, &t);
+	fx_put(&t, "x/node_modules/big/package.json", json, big);
+	fx_put(&t, "x/node_modules/junk/package.json", junk, sizeof(junk));
+	fx_put_str(&t, "x/node_modules/arr/package.json", "[1,2]");
+	fx_put_str(&t, "x/node_modules/num/package.json", "{\"name\":1,\"version\":\"1\"}");
+	fx_put_str(&t, "x/node_modules/sp/package.json", "{\"name\":\"a b\",\"version\":\"1\"}");
+	fx_put_str(&t, "x/node_modules/deep/package.json", "{\"name\":\"deep\",\"version\":\"1\","
 		"\"license\":{\"type\":{\"type\":[]}},\"author\":[\"x\"],\"licenses\":7}");
-	tar_add(&t, "s/j.dist-info/METADATA", 'f', junk, sizeof(junk));
-	tar_str(&t, "s/e.dist-info/METADATA", "");
-	tar_str(&t, "s/r.dist-info/METADATA", "Name: r\nVersion: 1\n");
-	tar_add(&t, "s/r.dist-info/RECORD", 'f', junk, sizeof(junk));
-	tar_add(&t, "lib/apk/db/installed", 'f', junk, sizeof(junk));
+	fx_put(&t, "s/j.dist-info/METADATA", junk, sizeof(junk));
+	fx_put_str(&t, "s/e.dist-info/METADATA", "");
+	fx_put_str(&t, "s/r.dist-info/METADATA", "Name: r\nVersion: 1\n");
+	fx_put(&t, "s/r.dist-info/RECORD", junk, sizeof(junk));
+	fx_put(&t, "lib/apk/db/installed", junk, sizeof(junk));
 	fx_add(f, &t);
 	free(json);
 	fx_catalog(f);
@@ -557,11 +325,11 @@ static void test_caps_and_junk(void **state)
 	assert_non_null(strstr(f->warned, "python: s/j.dist-info/METADATA (layer 0): "));
 	assert_non_null(strstr(f->warned, "python: s/e.dist-info/METADATA (layer 0): no Name"));
 	assert_non_null(strstr(f->warned, "apk: lib/apk/db/installed (layer 0): line 1: "));
-	assert_string_equal(list(f, "npm"), "deep=1");
-	assert_null(find(f, "npm", "deep")->license);
-	assert_null(find(f, "npm", "deep")->supplier);
-	assert_string_equal(list(f, "python"), "r=1");
-	assert_string_equal(list(f, "apk"), "");
+	assert_string_equal(fx_list(f, "npm"), "deep=1");
+	assert_null(fx_find(f, "npm", "deep")->license);
+	assert_null(fx_find(f, "npm", "deep")->supplier);
+	assert_string_equal(fx_list(f, "python"), "r=1");
+	assert_string_equal(fx_list(f, "apk"), "");
 	fx_free(f);
 }
 
@@ -569,13 +337,13 @@ static void test_caps_and_junk(void **state)
 
 static void test_apk(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(LANG_CATS);
 	const sg_pkg *p;
 
 	(void)state;
 	fx_layer_dir(f, "apk");
 	fx_catalog(f);
-	assert_string_equal(list(f, "apk"), "alpine-baselayout-data=3.4.3-r2 busybox=1.36.1-r15 "
+	assert_string_equal(fx_list(f, "apk"), "alpine-baselayout-data=3.4.3-r2 busybox=1.36.1-r15 "
 					    "ca-certificates-bundle=20230506-r0 libbar=2.0-r0 "
 					    "libcrypto3=3.1.4-r5 libfoo=1.0-r0 musl=1.2.4_git20230717-r4 "
 					    "py3-six=1.16.0-r9 scanelf=1.3.7-r2 ssl_client=1.36.1-r15 "
@@ -587,37 +355,39 @@ static void test_apk(void **state)
 	if (f->warnings != 2)
 		fail_msg("%d warnings:\n%s", f->warnings, f->warned);
 
-	p = find(f, "apk", "musl");
+	p = fx_find(f, "apk", "musl");
 	assert_string_equal(p->purl, "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&"
 				     "distro=alpine-3.19.1");
 	assert_string_equal(p->license, "MIT");
 	assert_string_equal(p->supplier, "Person: Timo Teräs (timo.teras@iki.fi)");
 	assert_string_equal(p->description, "the musl c library (libc) implementation");
-	assert_string_equal(files_joined(p), "lib/ld-musl-x86_64.so.1 lib/libc.musl-x86_64.so.1");
+	assert_string_equal(fx_files(p), "lib/ld-musl-x86_64.so.1 lib/libc.musl-x86_64.so.1");
 	assert_string_equal(p->evidence[0], "lib/apk/db/installed");
-	p = find(f, "apk", "ssl_client"); /* origin busybox: syft's upstream qualifier */
+	p = fx_find(f, "apk", "ssl_client"); /* origin busybox: syft's upstream qualifier */
 	assert_string_equal(p->purl, "pkg:apk/alpine/ssl_client@1.36.1-r15?arch=x86_64&"
 				     "distro=alpine-3.19.1&upstream=busybox");
 	assert_string_equal(p->source, "busybox");
-	p = find(f, "apk", "busybox");
-	assert_string_equal(files_joined(p), "bin/busybox etc/securetty");
-	p = find(f, "apk", "zlib"); /* "R:../../etc/shadow" is not a file name */
-	assert_string_equal(files_joined(p), "lib/libz.so.1.3.1");
-	assert_string_equal(find(f, "apk", "ca-certificates-bundle")->license, "MPL-2.0 AND MIT");
-	assert_string_equal(find(f, "apk", "libfoo")->license, "MIT AND BSD-2-Clause");
-	assert_null(find(f, "apk", "libfoo")->supplier);
-	assert_string_equal(find(f, "apk", "libbar")->license, "LicenseRef-custom-Proprietary-thing");
+	p = fx_find(f, "apk", "busybox");
+	assert_string_equal(fx_files(p), "bin/busybox etc/securetty");
+	p = fx_find(f, "apk", "zlib"); /* "R:../../etc/shadow" is not a file name */
+	assert_string_equal(fx_files(p), "lib/libz.so.1.3.1");
+	assert_string_equal(fx_find(f, "apk", "ca-certificates-bundle")->license,
+			    "MPL-2.0 AND MIT");
+	assert_string_equal(fx_find(f, "apk", "libfoo")->license, "MIT AND BSD-2-Clause");
+	assert_null(fx_find(f, "apk", "libfoo")->supplier);
+	assert_string_equal(fx_find(f, "apk", "libbar")->license,
+			    "LicenseRef-custom-Proprietary-thing");
 	assert_int_equal(f->c.nrefs, 1);
 	assert_string_equal(f->c.refs[0].id, "LicenseRef-custom-Proprietary-thing");
 	assert_string_equal(f->c.refs[0].name, "custom:Proprietary thing");
 
 	/* py3-six installed six's dist-info: one python package, owned, its files under the
 	 * apk package only (the compiled .pyc is RECORD's alone) */
-	p = find(f, "python", "six");
+	p = fx_find(f, "python", "six");
 	assert_string_equal(owner_name(f, p), "py3-six");
-	assert_string_equal(files_joined(p), "usr/lib/python3.11/site-packages/__pycache__/"
+	assert_string_equal(fx_files(p), "usr/lib/python3.11/site-packages/__pycache__/"
 					     "six.cpython-311.pyc");
-	assert_string_equal(files_joined(find(f, "apk", "py3-six")),
+	assert_string_equal(fx_files(fx_find(f, "apk", "py3-six")),
 			    "usr/lib/python3.11/site-packages/six-1.16.0.dist-info/METADATA "
 			    "usr/lib/python3.11/site-packages/six-1.16.0.dist-info/RECORD "
 			    "usr/lib/python3.11/site-packages/six.py");
@@ -628,26 +398,26 @@ static void test_apk_layers(void **state)
 {
 	static const char db1[] = "P:musl\nV:1.2.4_git20230717-r4\nA:x86_64\n\n"
 				  "P:busybox\nV:1.36.1-r16\nA:x86_64\n\nP:curl\nV:8.5.0-r0\nA:x86_64\n";
-	fx *f = fx_new();
-	tarw t;
+	fx *f = fx_new(LANG_CATS);
+	fx_tar t;
 
 	(void)state;
 	fx_layer_dir(f, "apk");
-	tar_open(&t); /* apk upgrade busybox; apk add curl; everything else removed */
-	tar_add(&t, "lib/apk/db/installed", 'f', db1, strlen(db1));
+	fx_open(f, &t); /* apk upgrade busybox; apk add curl; everything else removed */
+	fx_put(&t, "lib/apk/db/installed", db1, strlen(db1));
 	fx_add(f, &t);
 	fx_catalog(f);
-	assert_string_equal(list(f, "apk"), "busybox=1.36.1-r16 curl=8.5.0-r0 "
+	assert_string_equal(fx_list(f, "apk"), "busybox=1.36.1-r16 curl=8.5.0-r0 "
 					    "musl=1.2.4_git20230717-r4");
-	assert_int_equal(find(f, "apk", "musl")->introduced_layer, 0);
-	assert_int_equal(find(f, "apk", "musl")->evidence_layer, 1);
-	assert_int_equal(find(f, "apk", "busybox")->introduced_layer, 1);
-	assert_int_equal(find(f, "apk", "curl")->introduced_layer, 1);
+	assert_int_equal(fx_find(f, "apk", "musl")->introduced_layer, 0);
+	assert_int_equal(fx_find(f, "apk", "musl")->evidence_layer, 1);
+	assert_int_equal(fx_find(f, "apk", "busybox")->introduced_layer, 1);
+	assert_int_equal(fx_find(f, "apk", "curl")->introduced_layer, 1);
 	/* no os-release change: alpine; no arch-less qualifier order problems */
-	assert_string_equal(find(f, "apk", "curl")->purl,
+	assert_string_equal(fx_find(f, "apk", "curl")->purl,
 			    "pkg:apk/alpine/curl@8.5.0-r0?arch=x86_64&distro=alpine-3.19.1");
 	/* py3-six is gone from the DB: six is nobody's now */
-	assert_int_equal(find(f, "python", "six")->owner, 0);
+	assert_int_equal(fx_find(f, "python", "six")->owner, 0);
 	fx_free(f);
 }
 
@@ -764,7 +534,6 @@ static void test_person(void **state)
 
 int main(void)
 {
-	const char *d = getenv("SIGIL_TEST_DATA");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walker_anydepth),
 		cmocka_unit_test(test_python),
@@ -778,6 +547,5 @@ int main(void)
 		cmocka_unit_test(test_person),
 	};
 
-	snprintf(data_dir, sizeof(data_dir), "%s/sbom", d ? d : "tests/data");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

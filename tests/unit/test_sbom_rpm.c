@@ -8,238 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
-#include <archive.h>
-#include <archive_entry.h>
 #include <sqlite3.h>
-#include "walker.h"
-#include "catalog.h"
+#include "sbom_fixture.h"
 #include "rpmhdr.h"
 #include "buf.h"
 #include "err.h"
 
-static char data_dir[1024];
-
 #define FIXTURE_DB "rpm/root/usr/lib/sysimage/rpm/rpmdb.sqlite"
 
-/* ---- building layers ---- */
-
-typedef struct tarw {
-	struct archive *a;
-	unsigned char *buf;
-	size_t cap, used;
-} tarw;
-
-static void tar_open(tarw *t)
-{
-	t->cap = 16u << 20;
-	t->used = 0;
-	t->buf = malloc(t->cap);
-	t->a = archive_write_new();
-	assert_non_null(t->buf);
-	assert_int_equal(archive_write_set_format_pax_restricted(t->a), ARCHIVE_OK);
-	assert_int_equal(archive_write_open_memory(t->a, t->buf, t->cap, &t->used), ARCHIVE_OK);
-}
-
-static void tar_add(tarw *t, const char *name, char type, const void *data, size_t len)
-{
-	struct archive_entry *e = archive_entry_new();
-
-	archive_entry_set_pathname(e, name);
-	if (type == 'd') {
-		archive_entry_set_filetype(e, AE_IFDIR);
-		archive_entry_set_perm(e, 0755);
-	} else if (type == 'l') {
-		archive_entry_set_filetype(e, AE_IFLNK);
-		archive_entry_set_perm(e, 0777);
-		archive_entry_set_symlink(e, data);
-	} else {
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, (la_int64_t)len);
-	}
-	assert_int_equal(archive_write_header(t->a, e), ARCHIVE_OK);
-	if (type == 'f' && len)
-		assert_int_equal(archive_write_data(t->a, data, len), (la_ssize_t)len);
-	archive_entry_free(e);
-}
-
-static void tar_tree(tarw *t, const char *root, const char *rel)
-{
-	char path[2048], sub[1024], link[1024];
-	struct dirent *ent;
-	struct stat st;
-	DIR *d;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	assert_non_null(d = opendir(path));
-	while ((ent = readdir(d))) {
-		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", ent->d_name);
-		snprintf(path, sizeof(path), "%s/%s", root, sub);
-		assert_int_equal(lstat(path, &st), 0);
-		if (S_ISLNK(st.st_mode)) {
-			n = readlink(path, link, sizeof(link) - 1);
-			assert_true(n > 0);
-			link[n] = '\0';
-			tar_add(t, sub, 'l', link, 0);
-		} else if (S_ISDIR(st.st_mode)) {
-			tar_add(t, sub, 'd', NULL, 0);
-			tar_tree(t, root, sub);
-		} else {
-			sg_buf b = SG_BUF_INIT(1u << 20);
-			sg_error e = { 0 };
-
-			assert_int_equal(sg_read_file(&b, path, &e), 0);
-			tar_add(t, sub, 'f', b.data, b.len);
-			sg_buf_release(&b);
-		}
-	}
-	closedir(d);
-}
-
-static void tar_close(tarw *t)
-{
-	assert_int_equal(archive_write_close(t->a), ARCHIVE_OK);
-	archive_write_free(t->a);
-}
-
-/* ---- a walker with the OS, rpm and Python catalogers ---- */
-
-typedef struct fx {
-	sg_walker *w;
-	sg_rpm_hist *rpm;
-	sg_file_hist *files;
-	sg_catalog c;
-	int warnings;
-	char warned[16384];
-} fx;
-
-static void on_warn(void *arg, const char *msg)
-{
-	fx *f = arg;
-	size_t n = strlen(f->warned);
-
-	f->warnings++;
-	snprintf(f->warned + n, sizeof(f->warned) - n, "%s\n", msg);
-}
-
-static void observe(void *arg, const char *path, size_t layer, const unsigned char *data,
-		    size_t len)
-{
-	fx *f = arg;
-
-	sg_rpm_hist_observe(f->rpm, path, layer, data, len);
-	sg_file_hist_observe(f->files, path, layer, data, len);
-}
-
-static fx *fx_new(void)
-{
-	fx *f = calloc(1, sizeof(*f));
-	sg_walk_opts o = { 0 };
-	sg_error e = { 0 };
-	size_t i;
-
-	assert_non_null(f);
-	assert_int_equal(sg_rpm_hist_new(&f->rpm, &e), 0);
-	assert_int_equal(sg_file_hist_new(&f->files, &e), 0);
-	o.warn = on_warn;
-	o.warn_arg = f;
-	o.observe = observe;
-	o.observe_arg = f;
-	assert_int_equal(sg_walker_new(&f->w, &o, &e), 0);
-	for (i = 0; sg_os_wants[i]; i++)
-		assert_int_equal(sg_walker_want(f->w, sg_os_wants[i], 0, 0, &e), 0);
-	assert_int_equal(sg_rpm_wants(f->w, &e), 0);
-	assert_int_equal(sg_python_wants(f->w, &e), 0);
-	return f;
-}
-
-static void fx_add(fx *f, tarw *t)
-{
-	sg_error e = { 0 };
-
-	tar_close(t);
-	if (sg_walker_add_layer(f->w, t->buf, t->used, &e) < 0)
-		fail_msg("%s", e.msg);
-	free(t->buf);
-}
-
-static void fx_fixture(fx *f)
-{
-	char root[2048];
-	tarw t;
-
-	snprintf(root, sizeof(root), "%s/rpm/root", data_dir);
-	tar_open(&t);
-	tar_tree(&t, root, "");
-	fx_add(f, &t);
-}
-
-static void fx_catalog(fx *f)
-{
-	sg_error e = { 0 };
-
-	assert_int_equal(sg_walker_finish(f->w, NULL, NULL, &e), 0);
-	if (sg_cat_os(&f->c.os, f->w, on_warn, f, &e) < 0 ||
-	    sg_cat_rpm(&f->c, f->w, f->rpm, on_warn, f, &e) < 0 ||
-	    sg_cat_python(&f->c, f->w, f->files, on_warn, f, &e) < 0 ||
-	    sg_catalog_finish(&f->c, f->w, &e) < 0)
-		fail_msg("%s", e.msg);
-}
-
-static void fx_free(fx *f)
-{
-	sg_catalog_release(&f->c);
-	sg_walker_free(f->w);
-	sg_rpm_hist_free(f->rpm);
-	sg_file_hist_free(f->files);
-	free(f);
-}
-
-static const sg_pkg *find(const sg_catalog *c, const char *type, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->npkgs; i++)
-		if (!strcmp(c->pkgs[i].type, type) && !strcmp(c->pkgs[i].name, name))
-			return &c->pkgs[i];
-	fail_msg("no %s package %s", type, name);
-	return NULL;
-}
-
-static char *list(const sg_catalog *c, const char *type)
-{
-	static char out[4096];
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < c->npkgs; i++)
-		if (!strcmp(c->pkgs[i].type, type))
-			snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s=%s",
-				 out[0] ? " " : "", c->pkgs[i].name, c->pkgs[i].version);
-	return out;
-}
-
-static char *files_joined(const sg_pkg *p)
-{
-	static char out[4096];
-	size_t i;
-
-	out[0] = '\0';
-	for (i = 0; i < p->nfiles; i++)
-		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
-			 p->files[i].path);
-	return out;
-}
+/* The OS, rpm and Python catalogers (rpm packages own Python ones), owners linked; layers
+ * as plain tar (test_sbom_dpkg and _lang gzip theirs: the catalogers see both kinds). */
+#define RPM_CATS (FX_RPM | FX_PYTHON | FX_FINISH | FX_PLAIN)
 
 /* ---- databases made in memory ---- */
 
@@ -248,7 +31,7 @@ static void read_fixture(sg_buf *b)
 	char path[2048];
 	sg_error e = { 0 };
 
-	snprintf(path, sizeof(path), "%s/%s", data_dir, FIXTURE_DB);
+	fx_data_path(path, sizeof(path), FIXTURE_DB);
 	sg_buf_init(b, 64u << 20);
 	if (sg_read_file(b, path, &e) < 0)
 		fail_msg("%s", e.msg);
@@ -462,20 +245,20 @@ static void expect_bad(const unsigned char *b, size_t len, int want, const char 
 
 static void test_fixture(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(RPM_CATS);
 	const sg_pkg *p;
 
 	(void)state;
-	fx_fixture(f);
+	fx_layer_dir(f, "rpm/root");
 	fx_catalog(f);
 	if (f->warnings)
 		fail_msg("warnings:\n%s", f->warned);
 	/* gpg-pubkey is an imported key, not a package; var/lib/rpm is a symlink to the
 	 * Fedora path: the database is read once */
-	assert_string_equal(list(&f->c, "rpm"), "dbus-libs=1:1.14.10-3.fc40 hello=2.12.1-3.fc40 "
+	assert_string_equal(fx_list(f, "rpm"), "dbus-libs=1:1.14.10-3.fc40 hello=2.12.1-3.fc40 "
 						"legacy-tool=0.9-3.module+el8.9.0+1234+abcdef12 "
 						"python3-six=1.16.0-14.fc40");
-	p = find(&f->c, "rpm", "hello");
+	p = fx_find(f, "rpm", "hello");
 	assert_string_equal(p->purl, "pkg:rpm/fedora/hello@2.12.1-3.fc40?arch=x86_64&distro=fedora-40&"
 				     "upstream=hello-2.12.1-3.fc40.src.rpm");
 	assert_string_equal(p->license, "GPL-3.0-or-later");
@@ -484,7 +267,7 @@ static void test_fixture(void **state)
 	assert_string_equal(p->source, "hello-2.12.1-3.fc40.src.rpm");
 	assert_string_equal(p->arch, "x86_64");
 	/* regular files only: not the doc directory */
-	assert_string_equal(files_joined(p), "etc/hello.conf usr/bin/hello usr/share/doc/hello/README");
+	assert_string_equal(fx_files(p), "etc/hello.conf usr/bin/hello usr/share/doc/hello/README");
 	assert_string_equal(p->files[1].sha256,
 			    "1e70cef0dfe5ce1120ccde5e1551c7277bcddaa75a1808f49512f404e6b8aec8");
 	assert_string_equal(p->files[1].md5, "");
@@ -493,13 +276,13 @@ static void test_fixture(void **state)
 	assert_int_equal(p->evidence_layer, 0);
 	assert_int_equal(p->introduced_layer, 0);
 
-	p = find(&f->c, "rpm", "dbus-libs"); /* the epoch: in the version, a qualifier in the purl */
+	p = fx_find(f, "rpm", "dbus-libs"); /* the epoch: in the version, a qualifier in the purl */
 	assert_string_equal(p->purl, "pkg:rpm/fedora/dbus-libs@1.14.10-3.fc40?arch=x86_64&"
 				     "distro=fedora-40&epoch=1&upstream=dbus-libs-1.14.10-3.fc40.src.rpm");
 	assert_string_equal(p->license, "(AFL-2.1 OR GPL-2.0-or-later) AND GPL-2.0-or-later");
-	assert_string_equal(files_joined(p), "usr/lib64/libdbus-1.so.3.32.4"); /* not the symlink */
+	assert_string_equal(fx_files(p), "usr/lib64/libdbus-1.so.3.32.4"); /* not the symlink */
 
-	p = find(&f->c, "rpm", "legacy-tool"); /* trivy's modularitylabel; no vendor */
+	p = fx_find(f, "rpm", "legacy-tool"); /* trivy's modularitylabel; no vendor */
 	assert_string_equal(p->purl, "pkg:rpm/fedora/legacy-tool@0.9-3.module%2Bel8.9.0%2B1234%2Babcdef12"
 				     "?arch=x86_64&distro=fedora-40&modularitylabel=legacy:1.0:"
 				     "8090020231101000000:abcdef12&upstream=legacy-tool-0.9-3.module"
@@ -512,11 +295,11 @@ static void test_fixture(void **state)
 	assert_string_equal(f->c.refs[0].name, "Public Domain");
 
 	/* python3-six owns six's dist-info: six is listed once, inside it */
-	p = find(&f->c, "rpm", "python3-six");
+	p = fx_find(f, "rpm", "python3-six");
 	assert_string_equal(p->purl, "pkg:rpm/fedora/python3-six@1.16.0-14.fc40?arch=noarch&"
 				     "distro=fedora-40&upstream=python3-six-1.16.0-14.fc40.src.rpm");
 	assert_int_equal(p->nfiles, 5);
-	p = find(&f->c, "python", "six");
+	p = fx_find(f, "python", "six");
 	assert_true(p->owner > 0);
 	assert_string_equal(f->c.pkgs[p->owner - 1].name, "python3-six");
 	assert_int_equal(p->nfiles, 0); /* RECORD's files are all the rpm's */
@@ -527,26 +310,26 @@ static void test_fixture(void **state)
  * buffer itself, not a copy: the same packages. */
 static void test_rollback_mode(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(RPM_CATS);
 	sg_buf b;
-	tarw t;
+	fx_tar t;
 
 	(void)state;
 	read_fixture(&b);
 	assert_int_equal(b.data[18], 2); /* the fixture is WAL, as Fedora's */
 	b.data[18] = b.data[19] = 1;
-	tar_open(&t);
-	tar_add(&t, "var/lib/rpm/rpmdb.sqlite", 'f', b.data, b.len);
+	fx_open(f, &t);
+	fx_put(&t, "var/lib/rpm/rpmdb.sqlite", b.data, b.len);
 	fx_add(f, &t);
 	fx_catalog(f);
 	assert_int_equal(f->warnings, 0);
-	assert_string_equal(list(&f->c, "rpm"), "dbus-libs=1:1.14.10-3.fc40 hello=2.12.1-3.fc40 "
+	assert_string_equal(fx_list(f, "rpm"), "dbus-libs=1:1.14.10-3.fc40 hello=2.12.1-3.fc40 "
 						"legacy-tool=0.9-3.module+el8.9.0+1234+abcdef12 "
 						"python3-six=1.16.0-14.fc40");
 	/* no os-release: no namespace, no distro */
-	assert_string_equal(find(&f->c, "rpm", "hello")->purl,
+	assert_string_equal(fx_find(f, "rpm", "hello")->purl,
 			    "pkg:rpm/hello@2.12.1-3.fc40?arch=x86_64&upstream=hello-2.12.1-3.fc40.src.rpm");
-	assert_string_equal(find(&f->c, "rpm", "hello")->evidence[0], "var/lib/rpm/rpmdb.sqlite");
+	assert_string_equal(fx_find(f, "rpm", "hello")->evidence[0], "var/lib/rpm/rpmdb.sqlite");
 	sg_buf_release(&b);
 	fx_free(f);
 }
@@ -554,17 +337,17 @@ static void test_rollback_mode(void **state)
 /* A second layer: legacy-tool removed, hello upgraded (a built header), the rest kept. */
 static void test_layers(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(RPM_CATS);
 	sg_buf b;
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	unsigned char *blob, *bytes;
 	size_t blen, len;
 	hb h;
-	tarw t;
+	fx_tar t;
 
 	(void)state;
-	fx_fixture(f);
+	fx_layer_dir(f, "rpm/root");
 	read_fixture(&b);
 	db = mem_db(b.data, b.len);
 	exec(db, "DELETE FROM Packages WHERE hnum IN (SELECT hnum FROM Name WHERE key IN "
@@ -580,19 +363,19 @@ static void test_layers(void **state)
 	sqlite3_finalize(st);
 	bytes = serialize(db, &len);
 	sqlite3_close(db);
-	tar_open(&t);
-	tar_add(&t, "usr/lib/sysimage/rpm/rpmdb.sqlite", 'f', bytes, len);
+	fx_open(f, &t);
+	fx_put(&t, "usr/lib/sysimage/rpm/rpmdb.sqlite", bytes, len);
 	fx_add(f, &t);
 	fx_catalog(f);
 	assert_int_equal(f->warnings, 0);
-	assert_string_equal(list(&f->c, "rpm"), "dbus-libs=1:1.14.10-3.fc40 hello=2.12.2-1.fc40 "
+	assert_string_equal(fx_list(f, "rpm"), "dbus-libs=1:1.14.10-3.fc40 hello=2.12.2-1.fc40 "
 						"python3-six=1.16.0-14.fc40");
-	assert_int_equal(find(&f->c, "rpm", "dbus-libs")->introduced_layer, 0);
-	assert_int_equal(find(&f->c, "rpm", "dbus-libs")->evidence_layer, 1);
-	assert_int_equal(find(&f->c, "rpm", "hello")->introduced_layer, 1);
-	assert_null(find(&f->c, "rpm", "hello")->license);
-	assert_null(find(&f->c, "rpm", "hello")->source);
-	assert_string_equal(find(&f->c, "rpm", "hello")->purl,
+	assert_int_equal(fx_find(f, "rpm", "dbus-libs")->introduced_layer, 0);
+	assert_int_equal(fx_find(f, "rpm", "dbus-libs")->evidence_layer, 1);
+	assert_int_equal(fx_find(f, "rpm", "hello")->introduced_layer, 1);
+	assert_null(fx_find(f, "rpm", "hello")->license);
+	assert_null(fx_find(f, "rpm", "hello")->source);
+	assert_string_equal(fx_find(f, "rpm", "hello")->purl,
 			    "pkg:rpm/fedora/hello@2.12.2-1.fc40?arch=x86_64&distro=fedora-40");
 	free(bytes);
 	free(blob);
@@ -604,16 +387,16 @@ static void test_layers(void **state)
 
 static void one_db(const char *path, const void *data, size_t len, const char *want)
 {
-	fx *f = fx_new();
-	tarw t;
+	fx *f = fx_new(RPM_CATS);
+	fx_tar t;
 
-	tar_open(&t);
-	tar_add(&t, path, 'f', data, len);
+	fx_open(f, &t);
+	fx_put(&t, path, data, len);
 	fx_add(f, &t);
 	fx_catalog(f);
 	if (f->warnings != 1 || !strstr(f->warned, want))
 		fail_msg("%d warning(s):\n%s\nwanted one with: %s", f->warnings, f->warned, want);
-	assert_string_equal(list(&f->c, "rpm"), "");
+	assert_string_equal(fx_list(f, "rpm"), "");
 	fx_free(f);
 }
 
@@ -657,18 +440,18 @@ static void test_bad_databases(void **state)
 
 static void test_bad_rows(void **state)
 {
-	fx *f = fx_new();
+	fx *f = fx_new(RPM_CATS);
 	unsigned char *db;
 	size_t len;
-	tarw t;
+	fx_tar t;
 
 	(void)state;
 	db = make_db("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);"
 		     "INSERT INTO Packages VALUES (1, x'0000000100000000');"
 		     "INSERT INTO Packages VALUES (2, NULL);"
 		     "INSERT INTO Packages VALUES (3, 'text');", &len);
-	tar_open(&t);
-	tar_add(&t, "var/lib/rpm/rpmdb.sqlite", 'f', db, len);
+	fx_open(f, &t);
+	fx_put(&t, "var/lib/rpm/rpmdb.sqlite", db, len);
 	fx_add(f, &t);
 	fx_catalog(f);
 	assert_int_equal(f->warnings, 3);
@@ -682,16 +465,16 @@ static void test_bad_rows(void **state)
 
 static void test_legacy_formats(void **state)
 {
-	fx *f = fx_new();
-	tarw t;
+	fx *f = fx_new(RPM_CATS);
+	fx_tar t;
 
 	(void)state;
-	tar_open(&t);
-	tar_add(&t, "var/lib/rpm/Packages", 'f', "bdb", 3);
-	tar_add(&t, "usr/share/rpm/Packages.db", 'f', "ndb", 3);
+	fx_open(f, &t);
+	fx_put(&t, "var/lib/rpm/Packages", "bdb", 3);
+	fx_put(&t, "usr/share/rpm/Packages.db", "ndb", 3);
 	/* a leftover BerkeleyDB file beside an sqlite database says nothing */
-	tar_add(&t, "usr/lib/sysimage/rpm/Packages", 'f', "bdb", 3);
-	tar_add(&t, "usr/lib/sysimage/rpm/rpmdb.sqlite", 'f', "junk", 4);
+	fx_put(&t, "usr/lib/sysimage/rpm/Packages", "bdb", 3);
+	fx_put(&t, "usr/lib/sysimage/rpm/rpmdb.sqlite", "junk", 4);
 	fx_add(f, &t);
 	fx_catalog(f);
 	assert_int_equal(f->warnings, 3);
@@ -959,7 +742,7 @@ static const sg_pkg *add_one(fx *f, const char *os_id, const char *version_id, h
 		assert_non_null(f->c.os.version_id = strdup(version_id));
 	}
 	b = hb_blob(h, &len);
-	assert_int_equal(sg_rpm_add_header(&f->c, b, len, "var/lib/rpm/rpmdb.sqlite", 2, on_warn,
+	assert_int_equal(sg_rpm_add_header(&f->c, b, len, "var/lib/rpm/rpmdb.sqlite", 2, fx_warn,
 					   f, &e), 0);
 	free(b);
 	return f->c.npkgs ? &f->c.pkgs[0] : NULL;
@@ -1035,7 +818,7 @@ static void test_add_header(void **state)
 		hb_strs(&h, SG_RPMTAG_BASENAMES, SG_RPM_STRING_ARRAY, "b|d|l|g|../../etc/shadow");
 		hb_strs(&h, SG_RPMTAG_DIRNAMES, SG_RPM_STRING_ARRAY, "/usr/");
 		p = add_one(f, NULL, NULL, &h);
-		assert_string_equal(files_joined(p), "usr/b");
+		assert_string_equal(fx_files(p), "usr/b");
 	}
 	sg_catalog_release(&f->c);
 	free(f);
@@ -1043,7 +826,6 @@ static void test_add_header(void **state)
 
 int main(void)
 {
-	const char *d = getenv("SIGIL_TEST_DATA");
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixture),
 		cmocka_unit_test(test_rollback_mode),
@@ -1057,6 +839,5 @@ int main(void)
 		cmocka_unit_test(test_add_header),
 	};
 
-	snprintf(data_dir, sizeof(data_dir), "%s/sbom", d ? d : "tests/data");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
