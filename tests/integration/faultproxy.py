@@ -42,6 +42,9 @@ def pick(method, path):
 
 class Proxy(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without TCP_NODELAY, Nagle and the
+    # client's delayed ACK hold every reply on a kept-alive connection for 40 ms
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
