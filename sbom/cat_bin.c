@@ -72,20 +72,9 @@ struct sg_bincat {
 
 /* ---- results by path ---- */
 
-static uint64_t path_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static struct result *slot(const sg_bincat *b, const char *path)
 {
-	size_t i = (size_t)path_hash(path) & (b->cap - 1);
+	size_t i = (size_t)sg_fnv1a(path, strlen(path)) & (b->cap - 1);
 
 	while (b->res[i].path && strcmp(b->res[i].path, path))
 		i = (i + 1) & (b->cap - 1);
@@ -105,7 +94,7 @@ static void forget(sg_bincat *b, const char *path)
 	memset(r, 0, sizeof(*r));
 	b->n--;
 	for (j = (i + 1) & (b->cap - 1); b->res[j].path; j = (j + 1) & (b->cap - 1)) {
-		home = (size_t)path_hash(b->res[j].path) & (b->cap - 1);
+		home = (size_t)sg_fnv1a(b->res[j].path, strlen(b->res[j].path)) & (b->cap - 1);
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			b->res[i] = b->res[j];
 			memset(&b->res[j], 0, sizeof(b->res[j]));

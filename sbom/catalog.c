@@ -410,7 +410,7 @@ struct sg_file_hist {
 	int failed;
 };
 
-static uint64_t fnv(const void *p, size_t len)
+uint64_t sg_fnv1a(const void *p, size_t len)
 {
 	const unsigned char *s = p;
 	uint64_t h = 1469598103934665603ull;
@@ -450,7 +450,7 @@ void sg_file_hist_free(sg_file_hist *h)
 
 static struct fh_ent *fh_slot(const sg_file_hist *h, const char *path)
 {
-	size_t i = (size_t)fnv(path, strlen(path)) & (h->cap - 1);
+	size_t i = (size_t)sg_fnv1a(path, strlen(path)) & (h->cap - 1);
 
 	while (h->tab[i].path && strcmp(h->tab[i].path, path))
 		i = (i + 1) & (h->cap - 1);
@@ -486,7 +486,7 @@ void sg_file_hist_observe(void *arg, const char *path, size_t layer, const unsig
 		h->failed = 1;
 		return;
 	}
-	hash = fnv(data, len);
+	hash = sg_fnv1a(data, len);
 	s = fh_slot(h, path);
 	if (s->path) {
 		if (s->hash != hash) {
@@ -509,7 +509,7 @@ size_t sg_file_hist_layer(const sg_file_hist *h, const char *path, const unsigne
 {
 	const struct fh_ent *s;
 
-	if (!h || h->failed || !(s = fh_slot(h, path))->path || s->hash != fnv(data, len))
+	if (!h || h->failed || !(s = fh_slot(h, path))->path || s->hash != sg_fnv1a(data, len))
 		return fallback;
 	return s->since < fallback ? s->since : fallback;
 }

@@ -154,6 +154,9 @@ int sg_layers_add(sg_layers *l, sg_catalog *c, const sg_walker *w, struct sg_err
  * are added to it (hidden), those it has lower its layers; then c is sorted again. */
 int sg_layers_merge(sg_layers *l, sg_catalog *c, struct sg_error *e);
 
+/* 64-bit FNV-1a of len bytes: the SBOM code's hash tables. */
+uint64_t sg_fnv1a(const void *p, size_t len);
+
 /* A package's key in a package database (as each cataloger spells it) and the layer that
  * introduced it: the layer histories of dpkg, apk and rpm. */
 typedef struct sg_hkey {

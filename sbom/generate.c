@@ -543,15 +543,12 @@ static uint64_t *once_slot(uint64_t *tab, size_t cap, uint64_t h)
 static void warn_once(void *arg, const char *msg)
 {
 	struct once *o = arg;
-	uint64_t h = 1469598103934665603ull, *tab, *sl;
+	uint64_t h, *tab, *sl;
 	size_t i, cap;
 
 	if (!o->warn)
 		return;
-	for (i = 0; msg[i]; i++) {
-		h ^= (unsigned char)msg[i];
-		h *= 1099511628211ull;
-	}
+	h = sg_fnv1a(msg, strlen(msg));
 	h += !h;
 	if ((o->n + 1) * 2 > o->cap) {
 		cap = o->cap ? o->cap * 2 : 64;

@@ -36,17 +36,6 @@ struct sg_layers {
 	size_t views;
 };
 
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* "type\npurl\nevidence", or with name@version for a package without a purl. Owned. */
 static char *pkg_key(const sg_pkg *p)
 {
@@ -59,7 +48,7 @@ static char *pkg_key(const sg_pkg *p)
 
 static struct slot *set_slot(const struct set *s, const char *key)
 {
-	size_t i = (size_t)fnv(key) & (s->cap - 1);
+	size_t i = (size_t)sg_fnv1a(key, strlen(key)) & (s->cap - 1);
 
 	while (s->tab[i].key && strcmp(s->tab[i].key, key))
 		i = (i + 1) & (s->cap - 1);
