@@ -671,6 +671,24 @@ static void namespace(char ns[64], const sg_os *os)
 		ns[8] = '\0';
 }
 
+/* d for catalogue c: the purl namespace in ns, the distro qualifier in *distro (owned, NULL
+ * when the OS has none). */
+static int db_init(struct db *d, char ns[64], char **distro, sg_catalog *c, sg_warn_fn warn,
+		   void *arg, sg_error *e)
+{
+	memset(d, 0, sizeof(*d));
+	d->c = c;
+	d->warn = warn;
+	d->arg = arg;
+	namespace(ns, &c->os);
+	d->ns = ns[0] ? ns : NULL;
+	*distro = NULL;
+	if (c->os.found && !(*distro = sg_os_distro(&c->os)) && c->os.version_id)
+		return sg_err(e, SG_ERROR, "out of memory");
+	d->distro = *distro;
+	return 0;
+}
+
 static int read_db(struct db *d, const sg_walker *w, const char *path, sg_error *e)
 {
 	const unsigned char *data;
@@ -754,20 +772,13 @@ int sg_cat_rpm(sg_catalog *c, const sg_walker *w, const sg_rpm_hist *hist, sg_wa
 	       void *arg, sg_error *e)
 {
 	struct db d;
-	char ns[64], *distro = NULL, **paths = NULL;
+	char ns[64], *distro, **paths = NULL;
 	size_t n = 0, i;
 	int err;
 
-	memset(&d, 0, sizeof(d));
-	d.c = c;
+	if ((err = db_init(&d, ns, &distro, c, warn, arg, e)) < 0)
+		return err;
 	d.hist = hist;
-	d.warn = warn;
-	d.arg = arg;
-	namespace(ns, &c->os);
-	d.ns = ns[0] ? ns : NULL;
-	if (c->os.found && !(distro = sg_os_distro(&c->os)) && c->os.version_id)
-		return sg_err(e, SG_ERROR, "out of memory");
-	d.distro = distro;
 	/* each database once, by the path it resolves to (var/lib/rpm -> usr/lib/sysimage/rpm) */
 	if ((err = sg_gather(&paths, &n, w, db_paths, NDIRS, e)) < 0)
 		goto done;
@@ -786,20 +797,13 @@ int sg_rpm_add_header(sg_catalog *c, const unsigned char *blob, size_t len, cons
 		      size_t layer, sg_warn_fn warn, void *arg, sg_error *e)
 {
 	struct db d;
-	char ns[64], *distro = NULL;
+	char ns[64], *distro;
 	int err;
 
-	memset(&d, 0, sizeof(d));
-	d.c = c;
-	d.warn = warn;
-	d.arg = arg;
+	if ((err = db_init(&d, ns, &distro, c, warn, arg, e)) < 0)
+		return err;
 	d.path = db;
 	d.layer = layer;
-	namespace(ns, &c->os);
-	d.ns = ns[0] ? ns : NULL;
-	if (c->os.found && !(distro = sg_os_distro(&c->os)) && c->os.version_id)
-		return sg_err(e, SG_ERROR, "out of memory");
-	d.distro = distro;
 	if ((err = package(&d, blob, len, 0)) < 0)
 		err = sg_err(e, SG_ERROR, "out of memory");
 	free(distro);
