@@ -199,7 +199,7 @@ void sg_challenge_release(sg_challenge *c)
 
 /* ---- credentials ---- */
 
-static void secret_free(char *s)
+void sg_secret_free(char *s)
 {
 	if (s) {
 		sodium_memzero(s, strlen(s));
@@ -207,7 +207,7 @@ static void secret_free(char *s)
 	}
 }
 
-static char *secret_dup(const char *s, size_t n)
+char *sg_secret_dup(const char *s, size_t n)
 {
 	char *p = sodium_malloc(n + 1);
 
@@ -231,8 +231,8 @@ void sg_cred_release(sg_cred *c)
 	if (!c)
 		return;
 	free(c->username);
-	secret_free(c->password);
-	secret_free(c->identity_token);
+	sg_secret_free(c->password);
+	sg_secret_free(c->identity_token);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -382,10 +382,10 @@ static int helper_get(sg_cred *out, const char *helper, const char *server, sg_e
 		goto done;
 	}
 	if (user && !strcmp(json_string_value(user), "<token>")) {
-		out->identity_token = secret_dup(json_string_value(secret), json_string_length(secret));
+		out->identity_token = sg_secret_dup(json_string_value(secret), json_string_length(secret));
 	} else {
 		out->username = strdup(user ? json_string_value(user) : "");
-		out->password = secret_dup(json_string_value(secret), json_string_length(secret));
+		out->password = sg_secret_dup(json_string_value(secret), json_string_length(secret));
 	}
 	if (!out->identity_token && (!out->username || !out->password))
 		err = sg_err(e, SG_ERROR, "out of memory");
@@ -425,15 +425,15 @@ static int auths_entry(sg_cred *out, json_t *ent, sg_error *e)
 			goto done;
 		}
 		out->username = strndup((char *)raw, (size_t)(colon - (char *)raw));
-		out->password = secret_dup(colon + 1, rawlen - (size_t)(colon + 1 - (char *)raw));
+		out->password = sg_secret_dup(colon + 1, rawlen - (size_t)(colon + 1 - (char *)raw));
 	} else if (json_is_string(user) && json_is_string(pass) && json_string_length(pass)) {
 		out->username = strdup(json_string_value(user));
-		out->password = secret_dup(json_string_value(pass), json_string_length(pass));
+		out->password = sg_secret_dup(json_string_value(pass), json_string_length(pass));
 	} else if (auth && !json_is_string(auth)) {
 		return sg_err(e, SG_EINVALID, "\"auth\" is not a string");
 	}
 	if (json_is_string(tok) && json_string_length(tok))
-		out->identity_token = secret_dup(json_string_value(tok), json_string_length(tok));
+		out->identity_token = sg_secret_dup(json_string_value(tok), json_string_length(tok));
 	if ((out->username && !out->password) || (out->password && !out->username) ||
 	    (json_is_string(tok) && json_string_length(tok) && !out->identity_token)) {
 		err = sg_err(e, SG_ERROR, "out of memory");

@@ -23,6 +23,10 @@ typedef struct sg_cred {
 	char *identity_token;  /* sodium_malloc'd or NULL (Username "<token>" from helpers) */
 } sg_cred;
 void sg_cred_release(sg_cred *c);
+/* A copy of n bytes of s, NUL-terminated, in sodium memory (NULL when out of memory);
+ * sg_secret_free wipes and frees one (NULL is a no-op). */
+char *sg_secret_dup(const char *s, size_t n);
+void sg_secret_free(char *s);
 
 /* Looks up credentials for registry (and repository, most specific key first) in
  * <config_dir>/config.json (config_dir NULL: $DOCKER_CONFIG, else $HOME/.docker):

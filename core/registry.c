@@ -82,14 +82,6 @@ struct sink {
 	struct req *r;
 };
 
-static void secret_free(char *s)
-{
-	if (s) {
-		sodium_memzero(s, strlen(s));
-		sodium_free(s);
-	}
-}
-
 /* ---- URL helpers (exposed to tests through registry_internal.h) ---- */
 
 int sg_registry_host_is_loopback(const char *hp)
@@ -515,7 +507,7 @@ static int now_before(const struct timespec *t)
 
 static void drop_token(reg_store *s, int act)
 {
-	secret_free(s->token[act]);
+	sg_secret_free(s->token[act]);
 	s->token[act] = NULL;
 }
 
@@ -753,8 +745,8 @@ done:
 	if (r.err_body.data)
 		sodium_memzero(r.err_body.data, r.err_body.len);
 	req_release(&r);
-	secret_free(form);
-	secret_free(basic);
+	sg_secret_free(form);
+	sg_secret_free(basic);
 	free(scope);
 	free(url);
 	return err;
@@ -1331,7 +1323,7 @@ static void reg_free(sg_store *st)
 		curl_easy_cleanup(s->curl);
 	drop_token(s, ACT_PULL);
 	drop_token(s, ACT_PUSH);
-	secret_free(s->basic);
+	sg_secret_free(s->basic);
 	sg_cred_release(&s->cred);
 	sg_challenge_release(&s->chal);
 	free(s->registry);
@@ -1427,16 +1419,6 @@ int sg_registry_open(sg_store **out, sg_ctx *ctx, const char *registry, const ch
 	return 0;
 }
 
-static char *secret_dup(const char *src)
-{
-	size_t n = strlen(src) + 1;
-	char *d = sodium_malloc(n);
-
-	if (d)
-		memcpy(d, src, n);
-	return d;
-}
-
 static int challenge_copy(sg_challenge *to, const sg_challenge *from)
 {
 	sg_challenge_release(to);
@@ -1466,13 +1448,13 @@ static int reg_twin(sg_store *st, sg_store **out, sg_error *e)
 		return sg_err(e, SG_ERROR, "out of memory");
 	for (act = ACT_PULL; act <= ACT_PUSH; act++) {
 		drop_token(t, act);
-		if (s->token[act] && !(t->token[act] = secret_dup(s->token[act])))
+		if (s->token[act] && !(t->token[act] = sg_secret_dup(s->token[act], strlen(s->token[act]))))
 			return sg_err(e, SG_ERROR, "out of memory");
 		t->token_exp[act] = s->token_exp[act];
 	}
-	secret_free(t->basic);
+	sg_secret_free(t->basic);
 	t->basic = NULL;
-	if (s->basic && !(t->basic = secret_dup(s->basic)))
+	if (s->basic && !(t->basic = sg_secret_dup(s->basic, strlen(s->basic))))
 		return sg_err(e, SG_ERROR, "out of memory");
 	if (s->cred_state < 0 && !t->cred_state) {
 		t->cred_state = -1;
